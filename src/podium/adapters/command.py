@@ -1,0 +1,43 @@
+"""The `command` agent: any program, as an argv template, never through a shell."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from podium.adapters.base import AgentEvent, Availability, Job, Launch, Verdict
+
+PLACEHOLDERS = ("{prompt}", "{prompt_file}", "{worktree}", "{task_id}")
+
+
+def expand(template: Sequence[str], job: Job) -> tuple[str, ...]:
+    """Fill the placeholders in each argv element; nothing else is interpreted."""
+    values = {
+        "{prompt}": job.prompt,
+        "{prompt_file}": str(job.prompt_file),
+        "{worktree}": str(job.worktree),
+        "{task_id}": job.task.id,
+    }
+    out = []
+    for arg in template:
+        for key, value in values.items():
+            arg = arg.replace(key, value)
+        out.append(arg)
+    return tuple(out)
+
+
+class CommandAdapter:
+    name = "command"
+
+    def available(self) -> Availability:
+        return Availability(True, version="builtin")
+
+    def launch(self, job: Job) -> Launch:
+        return Launch(argv=expand(job.task.command, job), inherit_env=True)
+
+    def parse(self, line: str) -> Sequence[AgentEvent]:
+        return (AgentEvent("text", line),)
+
+    def verdict(self, exit_code: int, events: Sequence[AgentEvent]) -> Verdict:
+        if exit_code == 0:
+            return Verdict(True)
+        return Verdict(False, f"command exited with status {exit_code}")

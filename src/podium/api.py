@@ -1,0 +1,159 @@
+"""The library API every front end calls: prepare a run, execute it, read its state."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import json
+import os
+import signal
+import time
+from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
+
+from podium import adapters, git, lifecycle, worktrees
+from podium.config import Config, load_config
+from podium.engine import Engine, Reporter, RunSetup
+from podium.errors import PodiumError, StateError
+from podium.plan import Plan, load_plan
+from podium.store import RunRow, Store
+
+
+def repo_root(path: Path | None = None) -> Path:
+    root = git.toplevel(path or Path.cwd())
+    if git.rev(root, "HEAD") is None:
+        raise PodiumError(f"{root} has no commits yet: podium needs a first commit to branch from")
+    return root
+
+
+def open_store(repo: Path) -> Store:
+    return Store(worktrees.state_dir(repo) / "podium.db")
+
+
+def read_plan(repo: Path, path: Path, agent: str | None = None) -> Plan:
+    return load_plan(path, agents=adapters.names(), default_agent=agent)
+
+
+def choose_target(repo: Path, target: str | None) -> str:
+    """The branch podium lands on: --target, else the checked-out branch; it must be clean."""
+    name = target or git.current_branch(repo)
+    if name is None:
+        raise PodiumError("HEAD is detached: pass --target BRANCH to say where work should land")
+    if git.rev(repo, f"refs/heads/{name}") is None:
+        raise PodiumError(f"target branch {name!r} does not exist")
+    checkout = git.checked_out_at(repo, name)
+    if checkout is not None:
+        dirty = git.dirty_files(checkout)
+        if dirty:
+            shown = ", ".join(dirty[:5]) + (" ..." if len(dirty) > 5 else "")
+            raise PodiumError(
+                f"{name!r} is checked out at {checkout} with uncommitted changes ({shown}); "
+                "podium never writes into a dirty working tree: commit or stash them, "
+                "or pass --target another branch"
+            )
+    return name
+
+
+def next_run_id(store: Store, repo: Path) -> str:
+    n = store.db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] + 1
+    while git.run(repo, "for-each-ref", "--count=1", f"refs/heads/podium/r{n}/",
+                  check=False).out.strip():
+        n += 1
+    return f"r{n}"
+
+
+@contextlib.contextmanager
+def repo_lock(repo: Path, store: Store) -> Iterator[None]:
+    """One coordinator per repository at a time."""
+    path = worktrees.state_dir(repo) / "lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            active = store.db.execute(
+                "SELECT id FROM runs WHERE status='running' ORDER BY created_at DESC LIMIT 1"
+            ).fetchone()
+            which = f"run {active[0]}" if active else "another podium process"
+            raise StateError(f"{which} is active in this repository; watch it with "
+                             "`podium status`") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def create_run(repo: Path, store: Store, plan: Plan, config: Config, target: str,
+               max_parallel: int | None) -> RunSetup:
+    worktrees.ignore_local_files(repo, config)
+    gates = plan.gates if plan.gates is not None else config.gates
+    parallel = max_parallel or plan.max_parallel or config.max_parallel
+    run_id = next_run_id(store, repo)
+    base = git.out(repo, "rev-parse", f"refs/heads/{target}")
+    plan_json = json.dumps(asdict(plan), sort_keys=True)
+    store.create_run(
+        RunRow(run_id, plan.name, plan_json, target, base, "running", parallel, time.time(), None),
+        [t.id for t in plan.tasks], time.time(),
+    )
+    return RunSetup(repo, run_id, target, plan, config, tuple(gates), parallel)
+
+
+def execute(setup: RunSetup, store: Store, report: Reporter | None = None) -> RunRow:
+    """Run to the end (or until SIGINT/SIGTERM cancels it); return the finished run."""
+
+    async def main() -> None:
+        engine = Engine(setup, store, report)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, engine.cancelled.set)
+        try:
+            await engine.run()
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+
+    asyncio.run(main())
+    states = {t.state for t in store.tasks(setup.run_id)}
+    status = "cancelled" if lifecycle.CANCELLED in states else "finished"
+    store.set_run_status(setup.run_id, status, time.time())
+    return store.run(setup.run_id)
+
+
+def run_plan(plan_path: Path, *, target: str | None = None, max_parallel: int | None = None,
+             agent: str | None = None, report: Reporter | None = None,
+             cwd: Path | None = None) -> RunRow:
+    """Validate everything, then run the plan on the repository at cwd."""
+    repo = repo_root(cwd)
+    config = load_config(repo)
+    plan = read_plan(repo, plan_path, agent)
+    branch = choose_target(repo, target)
+    store = open_store(repo)
+    try:
+        with repo_lock(repo, store):
+            setup = create_run(repo, store, plan, config, branch, max_parallel)
+            return execute(setup, store, report)
+    finally:
+        store.close()
+
+
+def exit_code(store: Store, run_id: str) -> int:
+    """0 when every task merged, 1 otherwise."""
+    return 0 if all(t.state == lifecycle.MERGED for t in store.tasks(run_id)) else 1
+
+
+def clean(repo: Path) -> list[str]:
+    """Remove podium's worktrees of finished attempts; branches stay (work is never lost)."""
+    removed: list[str] = []
+    root = worktrees.state_dir(repo) / "worktrees"
+    if not root.is_dir():
+        return removed
+    for run_dir in sorted(root.iterdir()):
+        for path in sorted(run_dir.iterdir()):
+            worktrees.remove_worktree(repo, path)
+            removed.append(str(path.relative_to(repo)))
+        if run_dir.exists() and not os.listdir(run_dir):
+            run_dir.rmdir()
+    git.run(repo, "worktree", "prune", check=False)
+    return removed

@@ -1,0 +1,160 @@
+"""The `podium` command: parse, call the library API, render. Heavy imports stay inside."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from podium import __version__
+
+
+class PodiumGroup(click.Group):
+    """Maps podium's errors to exit codes; anything unexpected gets a crash log."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from podium.errors import PodiumError
+
+        try:
+            return super().invoke(ctx)
+        except PodiumError as exc:
+            click.echo(f"podium: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("podium: interrupted", err=True)
+            sys.exit(130)
+        except Exception:
+            path = _crash_log()
+            click.echo(f"podium: internal error; details in {path} (please report it)", err=True)
+            sys.exit(1)
+
+
+def _crash_log() -> Path:
+    import tempfile
+    import time
+
+    path = Path(tempfile.gettempdir()) / f"podium-crash-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    path.write_text(f"podium {__version__}\nargv: {sys.argv}\n\n{traceback.format_exc()}")
+    return path
+
+
+@click.group(cls=PodiumGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="podium")
+def main() -> None:
+    """Conduct many CLI coding agents on one git repository; land only verified work."""
+
+
+@main.command()
+@click.option("--force", is_flag=True, help="Overwrite an existing podium.toml.")
+def init(force: bool) -> None:
+    """Write podium.toml with the gates detected in this repository."""
+    from podium import api, project
+
+    repo = api.repo_root()
+    path, gates = project.init_repo(repo, force)
+    click.echo(f"wrote {path.relative_to(repo)} (gates: {', '.join(gates) or 'none detected'})")
+    click.echo("next: podium run PLAN.yaml   (see docs/plan-format.md)")
+
+
+@main.command()
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show waves, critical path and conflicts; run nothing.")
+@click.option("--max-parallel", type=click.IntRange(1, 256), help="Agents at once.")
+@click.option("--agent", help="Default agent for tasks that name none.")
+@click.option("--target", help="Branch to land on (default: the checked-out branch).")
+@click.option("--json", "as_json", is_flag=True, help="Print the final status as JSON.")
+def run(plan: Path, dry_run: bool, max_parallel: int | None, agent: str | None,
+        target: str | None, as_json: bool) -> None:
+    """Run PLAN: every task in its own worktree, verified, merged one by one."""
+    from podium import api, render
+    from podium.config import load_config
+
+    repo = api.repo_root()
+    loaded = api.read_plan(repo, plan, agent)
+    for note in loaded.notes:
+        click.echo(f"podium: note: {note}", err=True)
+    if dry_run:
+        config = load_config(repo)
+        gates = loaded.gates if loaded.gates is not None else config.gates
+        parallel = max_parallel or loaded.max_parallel or config.max_parallel
+        click.echo(render.dry_run_text(loaded, parallel, tuple(gates)))
+        return
+    report = None if as_json else render.progress_line
+    row = api.run_plan(plan, target=target, max_parallel=max_parallel, agent=agent, report=report)
+    _finish(repo, row.id, as_json)
+
+
+def _finish(repo: Path, run_id: str, as_json: bool) -> None:
+    from podium import api, render
+
+    store = api.open_store(repo)
+    data = render.status_data(store, run_id)
+    click.echo(json.dumps(data, indent=2) if as_json else render.status_text(data))
+    code = api.exit_code(store, run_id)
+    store.close()
+    sys.exit(code)
+
+
+@main.command()
+@click.argument("run_id", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def status(run_id: str | None, as_json: bool) -> None:
+    """Show a run (the latest by default): each task's state, attempts and why."""
+    from podium import api, render
+
+    store = api.open_store(api.repo_root())
+    data = render.status_data(store, run_id)
+    store.close()
+    click.echo(json.dumps(data, indent=2) if as_json else render.status_text(data))
+
+
+@main.command()
+@click.argument("task")
+@click.option("--run", "run_id", help="Run id (default: the latest).")
+@click.option("--attempt", type=int, help="Attempt number (default: the latest).")
+def logs(task: str, run_id: str | None, attempt: int | None) -> None:
+    """Print the agent's raw output for TASK."""
+    from podium import api, worktrees
+    from podium.errors import StateError
+
+    repo = api.repo_root()
+    store = api.open_store(repo)
+    run_row = store.run(run_id)
+    attempts = store.attempts(run_row.id, task)
+    store.close()
+    if not attempts:
+        raise StateError(f"task {task!r} has no attempts in run {run_row.id}")
+    n = attempt or attempts[-1].n
+    path = worktrees.state_dir(repo) / "logs" / run_row.id / task / f"a{n}.log"
+    if not path.exists():
+        raise StateError(f"no log for {task} attempt {n} (looked for {path})")
+    click.echo(path.read_text(encoding="utf-8", errors="replace"), nl=False)
+
+
+@main.command()
+def clean() -> None:
+    """Remove worktrees of finished attempts (kept for inspection); branches stay."""
+    from podium import api
+
+    repo = api.repo_root()
+    store = api.open_store(repo)
+    with api.repo_lock(repo, store):
+        removed = api.clean(repo)
+    store.close()
+    click.echo(f"removed {len(removed)} worktree(s)")
+
+
+@main.command()
+@click.option("--dir", "where", type=click.Path(path_type=Path), help="Where to make the demo.")
+@click.option("--keep", is_flag=True, help="Keep the demo repository afterwards.")
+def demo(where: Path | None, keep: bool) -> None:
+    """Make a demo repository and run a plan on it, end to end."""
+    from podium import demo as demo_mod
+
+    sys.exit(demo_mod.run_demo(where, keep))

@@ -1,0 +1,129 @@
+"""podium.toml: the project's gates, ownership rule, worktree set-up, timeouts and agents."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from podium.errors import ConfigError
+
+CONFIG_FILE = "podium.toml"
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    """How to reach one agent: a gateway, a key's variable, a model, extra argv and env."""
+
+    base_url: str | None = None
+    api_key_env: str | None = None
+    model: str | None = None
+    args: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Config:
+    gates: tuple[str, ...] = ()
+    ownership: Literal["fail", "warn"] = "fail"
+    max_parallel: int = 4
+    shared: tuple[str, ...] = (".venv", "node_modules")
+    copy: tuple[str, ...] = (".env",)
+    setup: str = ""
+    wall_timeout: float = 1800.0
+    silence_timeout: float = 300.0
+    agents: dict[str, AgentConfig] = field(default_factory=dict)
+
+
+_KEYS: dict[str, set[str]] = {
+    "": {"gates", "ownership", "max_parallel", "worktrees", "timeouts", "agents"},
+    "worktrees": {"shared", "copy", "setup"},
+    "timeouts": {"wall", "silence"},
+    "agent": {"base_url", "api_key_env", "model", "args", "env"},
+}
+
+
+def load_config(repo: Path) -> Config:
+    """Read podium.toml from the repository root; defaults when there is none."""
+    path = repo / CONFIG_FILE
+    if not path.exists():
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    return parse_config(data, str(path))
+
+
+def parse_config(data: dict[str, Any], where: str) -> Config:
+    _check_keys(data, "", where)
+    worktrees = _table(data, "worktrees", where)
+    timeouts = _table(data, "timeouts", where)
+    agents = _table(data, "agents", where)
+    _check_keys(worktrees, "worktrees", f"{where} [worktrees]")
+    _check_keys(timeouts, "timeouts", f"{where} [timeouts]")
+    ownership = data.get("ownership", "fail")
+    if ownership not in ("fail", "warn"):
+        raise ConfigError(f"{where}: ownership must be 'fail' or 'warn', not {ownership!r}")
+    return Config(
+        gates=_strings(data, "gates", where, ()),
+        ownership=ownership,
+        max_parallel=_positive(data, "max_parallel", where, 4),
+        shared=_strings(worktrees, "shared", f"{where} [worktrees]", Config.shared),
+        copy=_strings(worktrees, "copy", f"{where} [worktrees]", Config.copy),
+        setup=str(worktrees.get("setup", "")),
+        wall_timeout=_positive(timeouts, "wall", f"{where} [timeouts]", 1800.0),
+        silence_timeout=_positive(timeouts, "silence", f"{where} [timeouts]", 300.0),
+        agents={name: _agent(name, table, where) for name, table in agents.items()},
+    )
+
+
+def _agent(name: str, table: Any, where: str) -> AgentConfig:
+    at = f"{where} [agents.{name}]"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{at}: must be a table")
+    _check_keys(table, "agent", at)
+    env = table.get("env", {})
+    if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
+        raise ConfigError(f"{at}: env must be a table of strings")
+    return AgentConfig(
+        base_url=table.get("base_url"),
+        api_key_env=table.get("api_key_env"),
+        model=table.get("model"),
+        args=_strings(table, "args", at, ()),
+        env=tuple(sorted(env.items())),
+    )
+
+
+def _check_keys(data: dict[str, Any], section: str, where: str) -> None:
+    import difflib
+
+    for key in data:
+        if key not in _KEYS[section]:
+            close = difflib.get_close_matches(key, sorted(_KEYS[section]), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(f"{where}: unknown key {key!r}{hint}")
+
+
+def _table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: [{key}] must be a table")
+    return value
+
+
+def _strings(data: dict[str, Any], key: str, where: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    value = data.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: {key} must be a list of strings")
+    return tuple(value)
+
+
+def _positive(data: dict[str, Any], key: str, where: str, default: Any) -> Any:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ConfigError(f"{where}: {key} must be a positive number, not {value!r}")
+    return type(default)(value)

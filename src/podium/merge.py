@@ -1,0 +1,128 @@
+"""The merge step: build the merge in git's object store, gate exactly that tree, then
+move the target with compare-and-swap. The target never points at an untested tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from podium import git
+from podium.config import Config
+from podium.janitor import CheckResult, run_gates
+from podium.worktrees import link_shared
+
+Status = Literal["merged", "conflict", "gates_failed", "moved", "dirty"]
+
+
+@dataclass(frozen=True)
+class MergeOutcome:
+    status: Status
+    commit: str | None = None
+    detail: str = ""
+    conflicts: tuple[str, ...] = ()
+    gates: tuple[CheckResult, ...] = ()
+
+
+@dataclass
+class MergeContext:
+    """What stays the same across one run's merges."""
+
+    repo: Path
+    target: str  # branch name
+    gates: Sequence[str]
+    config: Config
+    gate_dir: Path  # a detached worktree where gates run on merge results
+    passed_trees: set[str] = field(default_factory=set)  # trees known to pass the gates
+
+
+def trailer_message(subject: str, body: str, run_id: str, task_id: str, attempt: int) -> str:
+    parts = [subject.strip().splitlines()[0] if subject.strip() else task_id]
+    if body.strip():
+        parts.append(body.strip())
+    parts.append(f"Podium-Task: {run_id}/{task_id}\nPodium-Attempt: {attempt}")
+    return "\n\n".join(parts) + "\n"
+
+
+def merge_commit(
+    ctx: MergeContext, commit: str, message: str,
+    before_publish: Callable[[str], None] | None = None,
+) -> MergeOutcome:
+    """Land `commit`'s changes on the target as one new commit, or say why not."""
+    ref = f"refs/heads/{ctx.target}"
+    old = git.rev(ctx.repo, ref)
+    if old is None:
+        return MergeOutcome("moved", detail=f"target branch {ctx.target!r} no longer exists")
+    tree, conflicts = git.merge_tree(ctx.repo, old, commit)
+    if tree is None:
+        return MergeOutcome("conflict", detail="conflicts with the target in "
+                            + ", ".join(conflicts), conflicts=tuple(conflicts))
+    if tree == git.tree_of(ctx.repo, old):
+        return MergeOutcome("merged", commit=old, detail="already in the target")
+    new = git.commit_tree(ctx.repo, tree, [old], message)
+    results = gate_tree(ctx, tree, new)
+    if not all(r.ok for r in results):
+        failed = next(r for r in results if not r.ok)
+        return MergeOutcome("gates_failed", detail=f"{failed.name} on the merged tree: "
+                            f"{failed.detail}", gates=tuple(results))
+    if before_publish is not None:
+        before_publish(new)
+    return publish(ctx, old, new, tuple(results))
+
+
+def gate_tree(ctx: MergeContext, tree: str, commit: str) -> list[CheckResult]:
+    """Run the gates on a checkout of `commit`, unless this very tree already passed."""
+    if not ctx.gates or tree in ctx.passed_trees:
+        return []
+    prepare_gate_dir(ctx, commit)
+    results = run_gates(ctx.gates, ctx.gate_dir, ctx.config.wall_timeout)
+    if all(r.ok for r in results):
+        ctx.passed_trees.add(tree)
+    return results
+
+
+def prepare_gate_dir(ctx: MergeContext, commit: str) -> None:
+    if not (ctx.gate_dir / ".git").exists():
+        ctx.gate_dir.parent.mkdir(parents=True, exist_ok=True)
+        git.run(ctx.repo, "worktree", "add", "--quiet", "--detach", str(ctx.gate_dir), commit)
+    else:
+        git.run(ctx.gate_dir, "checkout", "--quiet", "--force", "--detach", commit)
+        git.run(ctx.gate_dir, "clean", "-q", "-f", "-f", "-d", "-x")
+    link_shared(ctx.repo, ctx.gate_dir, ctx.config)
+
+
+def publish(ctx: MergeContext, old: str, new: str, gates: tuple[CheckResult, ...]) -> MergeOutcome:
+    """Move the target from old to new; bring a clean checkout of it along."""
+    ref = f"refs/heads/{ctx.target}"
+    checkout = git.checked_out_at(ctx.repo, ctx.target)
+    if checkout is not None:
+        git.run(checkout, "update-index", "-q", "--refresh", check=False)
+        res = git.run(checkout, "read-tree", "-m", "-u", old, new, check=False)
+        if res.code != 0:
+            return MergeOutcome("dirty", detail=f"{ctx.target!r} is checked out at {checkout} "
+                                "with local changes this merge would overwrite; nothing merged")
+    if not git.update_ref(ctx.repo, ref, new, old):
+        if checkout is not None:
+            git.run(checkout, "read-tree", "-m", "-u", new, old, check=False)
+        return MergeOutcome("moved", detail=f"{ctx.target!r} moved while merging")
+    return MergeOutcome("merged", commit=new, gates=gates)
+
+
+def landed_tasks(repo: Path, base: str, target: str) -> list[str]:
+    """`run/task` of every Podium-Task trailer on the target since base, oldest first."""
+    text = git.out(repo, "log", "--reverse", "--format=%(trailers:key=Podium-Task,valueonly)",
+                   f"{base}..{target}")
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def attempt_log(repo: Path, base: str, head: str) -> str:
+    """The subjects of the attempt's own commits, for the squashed commit's body."""
+    return git.out(repo, "log", "--reverse", "--format=- %s", f"{base}..{head}")
+
+
+def summarize_conflict(conflicts: Sequence[str], others: Sequence[str]) -> str:
+    names = ", ".join(conflicts[:10])
+    who = f" (changed by {', '.join(others)})" if others else ""
+    return f"your previous attempt conflicted with the target in {names}{who}"

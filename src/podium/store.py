@@ -1,0 +1,252 @@
+"""The run's memory: SQLite in WAL mode; each state change and its event in one transaction."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from podium import lifecycle
+from podium.errors import StateError
+
+SCHEMA = """
+CREATE TABLE runs (
+    id TEXT PRIMARY KEY, plan_name TEXT NOT NULL, plan_json TEXT NOT NULL,
+    target TEXT NOT NULL, base_commit TEXT NOT NULL, status TEXT NOT NULL,
+    max_parallel INTEGER NOT NULL, created_at REAL NOT NULL, finished_at REAL
+);
+CREATE TABLE tasks (
+    run_id TEXT NOT NULL REFERENCES runs(id), task_id TEXT NOT NULL, position INTEGER NOT NULL,
+    state TEXT NOT NULL, version INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+    reason TEXT NOT NULL DEFAULT '', merged_commit TEXT,
+    PRIMARY KEY (run_id, task_id)
+);
+CREATE TABLE attempts (
+    run_id TEXT NOT NULL, task_id TEXT NOT NULL, n INTEGER NOT NULL,
+    agent TEXT NOT NULL, model TEXT, branch TEXT NOT NULL, worktree TEXT NOT NULL,
+    base_commit TEXT NOT NULL, head_commit TEXT, pid INTEGER,
+    started_at REAL NOT NULL, finished_at REAL, exit_code INTEGER,
+    outcome TEXT, reason TEXT NOT NULL DEFAULT '',
+    input_tokens INTEGER NOT NULL DEFAULT 0, output_tokens INTEGER NOT NULL DEFAULT 0,
+    cost_usd REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (run_id, task_id, n)
+);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, task_id TEXT,
+    at REAL NOT NULL, kind TEXT NOT NULL, data TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX events_run ON events(run_id, id);
+"""
+
+
+@dataclass(frozen=True)
+class RunRow:
+    id: str
+    plan_name: str
+    plan_json: str
+    target: str
+    base_commit: str
+    status: str
+    max_parallel: int
+    created_at: float
+    finished_at: float | None
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    run_id: str
+    task_id: str
+    position: int
+    state: str
+    version: int
+    attempts: int
+    reason: str
+    merged_commit: str | None
+
+
+@dataclass(frozen=True)
+class AttemptRow:
+    run_id: str
+    task_id: str
+    n: int
+    agent: str
+    model: str | None
+    branch: str
+    worktree: str
+    base_commit: str
+    head_commit: str | None
+    pid: int | None
+    started_at: float
+    finished_at: float | None
+    exit_code: int | None
+    outcome: str | None
+    reason: str
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    run_id: str
+    task_id: str | None
+    at: float
+    kind: str
+    data: dict[str, Any]
+
+
+class Store:
+    """One SQLite file; every write is a short IMMEDIATE transaction."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA busy_timeout=30000")
+        if self.db.execute("PRAGMA user_version").fetchone()[0] == 0:
+            self.db.executescript(f"BEGIN IMMEDIATE;{SCHEMA}PRAGMA user_version=1;COMMIT;")
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- writes ------------------------------------------------------------------------
+
+    def create_run(self, run: RunRow, task_ids: list[str], at: float) -> None:
+        with self.tx() as db:
+            db.execute("INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?)", _values(run))
+            db.executemany(
+                "INSERT INTO tasks (run_id, task_id, position, state, version) VALUES (?,?,?,?,0)",
+                [(run.id, t, i, lifecycle.PENDING) for i, t in enumerate(task_ids)],
+            )
+            self._event(db, run.id, None, at, "run.created", {"target": run.target})
+
+    def set_run_status(self, run_id: str, status: str, at: float) -> None:
+        with self.tx() as db:
+            finished = at if status != "running" else None
+            db.execute(
+                "UPDATE runs SET status=?, finished_at=? WHERE id=?", (status, finished, run_id)
+            )
+            self._event(db, run_id, None, at, f"run.{status}", {})
+
+    def transition(
+        self, run_id: str, task_id: str, to: str, at: float, *, reason: str = "",
+        data: dict[str, Any] | None = None, merged_commit: str | None = None,
+    ) -> TaskRow:
+        """Move a task to `to` if the state machine allows it; the event goes in the same tx."""
+        with self.tx() as db:
+            row = self._task(db, run_id, task_id)
+            if not lifecycle.allowed(row.state, to):
+                raise StateError(f"task {task_id!r}: {row.state} -> {to} is not allowed")
+            cur = db.execute(
+                "UPDATE tasks SET state=?, version=version+1, reason=?, "
+                "merged_commit=COALESCE(?, merged_commit) "
+                "WHERE run_id=? AND task_id=? AND version=?",
+                (to, reason, merged_commit, run_id, task_id, row.version),
+            )
+            if cur.rowcount != 1:
+                raise StateError(f"task {task_id!r} changed under us (version {row.version})")
+            payload = {"from": row.state, "to": to, "reason": reason, **(data or {})}
+            self._event(db, run_id, task_id, at, "task.state", payload)
+            return self._task(db, run_id, task_id)
+
+    def start_attempt(self, attempt: AttemptRow) -> TaskRow:
+        """Record a new attempt and move its task to running, atomically."""
+        with self.tx() as db:
+            row = self._task(db, attempt.run_id, attempt.task_id)
+            if not lifecycle.allowed(row.state, lifecycle.RUNNING):
+                raise StateError(f"task {attempt.task_id!r}: cannot start from {row.state}")
+            db.execute(f"INSERT INTO attempts VALUES ({','.join('?' * 18)})", _values(attempt))
+            db.execute(
+                "UPDATE tasks SET state=?, version=version+1, attempts=?, reason='' "
+                "WHERE run_id=? AND task_id=? AND version=?",
+                (lifecycle.RUNNING, attempt.n, attempt.run_id, attempt.task_id, row.version),
+            )
+            data = {"from": row.state, "to": lifecycle.RUNNING, "attempt": attempt.n,
+                    "agent": attempt.agent, "model": attempt.model, "branch": attempt.branch}
+            self._event(db, attempt.run_id, attempt.task_id, attempt.started_at, "task.state", data)
+            return self._task(db, attempt.run_id, attempt.task_id)
+
+    def update_attempt(self, run_id: str, task_id: str, n: int, **fields: Any) -> None:
+        cols = ", ".join(f"{k}=?" for k in fields)
+        with self.tx() as db:
+            db.execute(
+                f"UPDATE attempts SET {cols} WHERE run_id=? AND task_id=? AND n=?",
+                (*fields.values(), run_id, task_id, n),
+            )
+
+    def add_event(self, run_id: str, task_id: str | None, at: float, kind: str,
+                  data: dict[str, Any]) -> None:
+        with self.tx() as db:
+            self._event(db, run_id, task_id, at, kind, data)
+
+    # -- reads -------------------------------------------------------------------------
+
+    def run(self, run_id: str | None = None) -> RunRow:
+        if run_id is None:
+            row = self.db.execute("SELECT * FROM runs ORDER BY created_at DESC LIMIT 1").fetchone()
+            if row is None:
+                raise StateError("no runs yet in this repository (start one with `podium run PLAN`)")
+        else:
+            row = self.db.execute("SELECT * FROM runs WHERE id=?", (run_id,)).fetchone()
+            if row is None:
+                known = [r[0] for r in self.db.execute("SELECT id FROM runs ORDER BY created_at")]
+                raise StateError(f"no run {run_id!r} (known: {', '.join(known) or 'none'})")
+        return RunRow(*row)
+
+    def tasks(self, run_id: str) -> list[TaskRow]:
+        rows = self.db.execute(
+            "SELECT * FROM tasks WHERE run_id=? ORDER BY position", (run_id,)
+        ).fetchall()
+        return [TaskRow(*r) for r in rows]
+
+    def attempts(self, run_id: str, task_id: str | None = None) -> list[AttemptRow]:
+        sql, args = "SELECT * FROM attempts WHERE run_id=?", [run_id]
+        if task_id is not None:
+            sql, args = sql + " AND task_id=?", [*args, task_id]
+        rows = self.db.execute(sql + " ORDER BY started_at, task_id, n", args).fetchall()
+        return [AttemptRow(*r) for r in rows]
+
+    def events(self, run_id: str, after: int = 0) -> list[Event]:
+        rows = self.db.execute(
+            "SELECT * FROM events WHERE run_id=? AND id>? ORDER BY id", (run_id, after)
+        ).fetchall()
+        return [Event(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _task(self, db: sqlite3.Connection, run_id: str, task_id: str) -> TaskRow:
+        row = db.execute(
+            "SELECT * FROM tasks WHERE run_id=? AND task_id=?", (run_id, task_id)
+        ).fetchone()
+        if row is None:
+            raise StateError(f"no task {task_id!r} in run {run_id!r}")
+        return TaskRow(*row)
+
+    @staticmethod
+    def _event(db: sqlite3.Connection, run_id: str, task_id: str | None, at: float, kind: str,
+               data: dict[str, Any]) -> None:
+        db.execute(
+            "INSERT INTO events (run_id, task_id, at, kind, data) VALUES (?,?,?,?,?)",
+            (run_id, task_id, at, kind, json.dumps(data, sort_keys=True)),
+        )
+
+
+def _values(row: Any) -> tuple[Any, ...]:
+    return tuple(row.__dict__.values())
