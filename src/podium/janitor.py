@@ -48,8 +48,14 @@ def run_command(name: str, command: str, cwd: Path, timeout: float) -> CheckResu
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     try:
         proc = subprocess.run(
-            argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True,
-            text=True, timeout=timeout, start_new_session=True,
+            argv,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            start_new_session=True,
         )
     except FileNotFoundError:
         return CheckResult(name, False, f"{argv[0]!r} not found")
@@ -57,8 +63,14 @@ def run_command(name: str, command: str, cwd: Path, timeout: float) -> CheckResu
         return CheckResult(name, False, f"timed out after {timeout:.0f}s")
     if proc.returncode == 0:
         return CheckResult(name, True)
-    tail = (proc.stdout + proc.stderr).strip().splitlines()[-OUTPUT_TAIL:]
-    return CheckResult(name, False, f"exit {proc.returncode}\n" + "\n".join(tail))
+    return CheckResult(name, False, f"exit {proc.returncode}: " + gist(proc.stdout + proc.stderr))
+
+
+def gist(output: str) -> str:
+    """The lines of a failed command a person reads first: test failures, else the tail."""
+    lines = output.strip().splitlines()
+    failures = [ln for ln in lines if ln.startswith(("FAILED ", "ERROR "))]
+    return "\n".join((failures or lines)[-OUTPUT_TAIL:])
 
 
 def run_check(check: Check, worktree: Path, timeout: float) -> CheckResult:
@@ -85,8 +97,12 @@ def outside_files(task: Task, changed: Sequence[str]) -> list[str]:
 
 
 def verify(
-    task: Task, worktree: Path, changed: Sequence[str], gates: Sequence[str],
-    ownership: str, timeout: float,
+    task: Task,
+    worktree: Path,
+    changed: Sequence[str],
+    gates: Sequence[str],
+    ownership: str,
+    timeout: float,
 ) -> Report:
     """Everything a finished attempt must pass before it may enter the merge queue."""
     if not changed:
