@@ -7,7 +7,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from podium.errors import GitError
+from podium.errors import GitError, PodiumError
 
 # A fixed identity and no user hooks or signing: podium's own commits must not depend on
 # the machine's git configuration, and must never wait for a passphrase.
@@ -58,7 +58,7 @@ def out(cwd: Path, *args: str) -> str:
 def toplevel(path: Path) -> Path:
     res = run(path, "rev-parse", "--show-toplevel", check=False)
     if res.code != 0:
-        raise GitError(f"{path} is not inside a git repository (run `git init` first)")
+        raise PodiumError(f"{path} is not inside a git repository (run `git init` first)")
     return Path(res.out.strip())
 
 
