@@ -114,8 +114,7 @@ class Engine:
             self._settle(task, final, failure)
             return
         head = await asyncio.to_thread(worktrees.commit_leftovers, path,
-                                       f"{task.goal}\n\nPodium-Task: {run_id}/{task.id}\n",
-                                       self.s.config)
+                                       f"{task.goal}\n\nPodium-Task: {run_id}/{task.id}\n")
         self._finish_attempt(task, n, outcome, head, "finished", "")
         await self._verify_and_merge(task, n, path, base, head)
 

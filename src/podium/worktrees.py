@@ -89,14 +89,12 @@ def run_setup(path: Path, config: Config, timeout: float) -> str | None:
     return None
 
 
-def local_only(config: Config) -> list[str]:
-    """Pathspecs that keep shared and copied files out of podium's commits."""
-    return [f":(exclude){name}" for name in (*config.shared, *config.copy)]
+def commit_leftovers(path: Path, message: str) -> str:
+    """Commit whatever the agent left uncommitted; return the worktree's HEAD.
 
-
-def commit_leftovers(path: Path, message: str, config: Config) -> str:
-    """Commit whatever the agent left uncommitted; return the worktree's HEAD."""
-    git.run(path, "add", "--all", "--", ".", *local_only(config))
+    Shared and copied files stay out: ignore_local_files listed them in info/exclude.
+    """
+    git.run(path, "add", "--all")
     if git.run(path, "diff", "--cached", "--quiet", check=False).code != 0:
         git.run(path, "commit", "--quiet", "--no-verify", "-F", "-", input=message)
     return git.out(path, "rev-parse", "HEAD")

@@ -1,0 +1,71 @@
+"""Worktrees on a real repository: shared folders, copied files, set-up, leftovers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import PYTHON, git, make_repo
+
+from podium.config import Config
+from podium.worktrees import (
+    commit_leftovers,
+    create_worktree,
+    ignore_local_files,
+    remove_worktree,
+    run_setup,
+)
+
+
+def setup_repo(tmp_path: Path) -> tuple[Path, Config]:
+    repo = make_repo(tmp_path / "r", {"a.txt": "a\n"})
+    (repo / ".venv").mkdir()
+    (repo / ".venv" / "marker").write_text("heavy")
+    (repo / ".env").write_text("SECRET=1\n")
+    config = Config(shared=(".venv", "node_modules"), copy=(".env",))
+    ignore_local_files(repo, config)
+    return repo, config
+
+
+def test_worktree_shares_heavy_folders_and_copies_files(tmp_path: Path) -> None:
+    repo, config = setup_repo(tmp_path)
+    base = git(repo, "rev-parse", "HEAD")
+    wt = create_worktree(repo, repo / ".podium/worktrees/r1/t-a1", "podium/r1/t/a1", base, config)
+    assert (wt.path / ".venv").is_symlink() and (wt.path / ".venv/marker").read_text() == "heavy"
+    assert (wt.path / ".env").read_text() == "SECRET=1\n" and not (wt.path / ".env").is_symlink()
+    assert not (wt.path / "node_modules").exists()  # absent in the repo: nothing to share
+    assert git(repo, "status", "--porcelain") == ""  # .podium/ and the shared names are ignored
+
+
+def test_leftovers_are_committed_without_shared_or_copied_files(tmp_path: Path) -> None:
+    repo, config = setup_repo(tmp_path)
+    base = git(repo, "rev-parse", "HEAD")
+    wt = create_worktree(repo, repo / ".podium/worktrees/r1/t-a1", "podium/r1/t/a1", base, config)
+    (wt.path / "new.txt").write_text("new\n")
+    (wt.path / "a.txt").write_text("changed\n")
+    head = commit_leftovers(wt.path, "t\n\nPodium-Task: r1/t\n")
+    assert head != base
+    files = git(repo, "diff", "--name-only", base, head).split()
+    assert files == ["a.txt", "new.txt"]
+    assert git(repo, "log", "-1", "--format=%(trailers:key=Podium-Task,valueonly)",
+               head) == "r1/t"
+    # Nothing left: a second call commits nothing.
+    assert commit_leftovers(wt.path, "again\n") == head
+
+
+def test_setup_command_failure_is_reported(tmp_path: Path) -> None:
+    repo, _ = setup_repo(tmp_path)
+    config = Config(setup=f"{PYTHON} -c \"import sys; print('no deps'); sys.exit(3)\"")
+    assert run_setup(repo, config, 30) == (
+        f"set-up command {config.setup!r} exited 3: no deps")
+    assert run_setup(repo, Config(setup="no-such-tool-xyz"), 30).startswith("set-up command")
+
+
+def test_remove_keeps_the_branch(tmp_path: Path) -> None:
+    repo, config = setup_repo(tmp_path)
+    base = git(repo, "rev-parse", "HEAD")
+    path = repo / ".podium/worktrees/r1/t-a1"
+    create_worktree(repo, path, "podium/r1/t/a1", base, config)
+    remove_worktree(repo, path)
+    assert not path.exists() and not path.parent.exists()
+    assert git(repo, "branch", "--list", "podium/r1/t/a1").strip().endswith("podium/r1/t/a1")
+    assert "t-a1" not in git(repo, "worktree", "list")
