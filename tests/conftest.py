@@ -15,7 +15,9 @@ PYTHON = sys.executable
 
 
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """No test writes to the real home or reads the machine's git configuration."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
@@ -50,7 +52,9 @@ def make_repo(path: Path, files: dict[str, str]) -> Path:
 CALC = {
     "calc/__init__.py": "",
     "calc/core.py": "def add(a, b):\n    return a + b\n",
-    "tests/test_core.py": "from calc.core import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n",
+    "tests/test_core.py": (
+        "from calc.core import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"
+    ),
     "settings.py": 'MODE = "base"\n',
     "README.md": "# calc\n",
     "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["."]\n',

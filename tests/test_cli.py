@@ -9,12 +9,18 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from conftest import agent, git
 
 
 def podium(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "podium", *args], cwd=repo,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "podium", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def write_plan(repo: Path, plan: object, name: str = "plan.yaml") -> None:
@@ -23,18 +29,35 @@ def write_plan(repo: Path, plan: object, name: str = "plan.yaml") -> None:
 
 def nothing_written(repo: Path) -> bool:
     return not (repo / ".podium" / "worktrees").exists() and "podium/" not in git(
-        repo, "branch", "--list", "podium/*")
+        repo, "branch", "--list", "podium/*"
+    )
 
 
 BAD_PLANS = {
     "yaml syntax": ("name: x\ntasks: [\n", "plan.yaml:"),
-    "cycle": ({"name": "x", "agent": "command", "tasks": [
-        {"id": "a", "goal": "a", "after": ["b"], "command": ["true"]},
-        {"id": "b", "goal": "b", "after": ["a"], "command": ["true"]}]}, "a -> b -> a"),
-    "unknown agent": ({"name": "x", "agent": "nobody", "tasks": [
-        {"id": "a", "goal": "a"}]}, "unknown agent 'nobody'"),
-    "unknown dependency": ({"name": "x", "agent": "command", "tasks": [
-        {"id": "a", "goal": "a", "after": ["zz"], "command": ["true"]}]}, "unknown task 'zz'"),
+    "cycle": (
+        {
+            "name": "x",
+            "agent": "command",
+            "tasks": [
+                {"id": "a", "goal": "a", "after": ["b"], "command": ["true"]},
+                {"id": "b", "goal": "b", "after": ["a"], "command": ["true"]},
+            ],
+        },
+        "a -> b -> a",
+    ),
+    "unknown agent": (
+        {"name": "x", "agent": "nobody", "tasks": [{"id": "a", "goal": "a"}]},
+        "unknown agent 'nobody'",
+    ),
+    "unknown dependency": (
+        {
+            "name": "x",
+            "agent": "command",
+            "tasks": [{"id": "a", "goal": "a", "after": ["zz"], "command": ["true"]}],
+        },
+        "unknown task 'zz'",
+    ),
 }
 
 
@@ -61,8 +84,10 @@ def test_not_a_repository(tmp_path: Path) -> None:
 
 def test_bad_config_is_located(calc_repo: Path) -> None:
     (calc_repo / "podium.toml").write_text('ownershp = "warn"\n')
-    write_plan(calc_repo, {"name": "x", "agent": "command",
-                           "tasks": [{"id": "a", "goal": "a", "command": ["true"]}]})
+    write_plan(
+        calc_repo,
+        {"name": "x", "agent": "command", "tasks": [{"id": "a", "goal": "a", "command": ["true"]}]},
+    )
     proc = podium(calc_repo, "run", "plan.yaml")
     assert proc.returncode == 2
     assert "podium.toml: unknown key 'ownershp' (did you mean 'ownership'?)" in proc.stderr
@@ -77,16 +102,37 @@ def test_init_detects_gates_and_keeps_the_tree_clean(calc_repo: Path) -> None:
     assert git(calc_repo, "status", "--porcelain", "--untracked-files=no") == ""
     assert podium(calc_repo, "init").returncode == 2  # never overwrites without --force
     # Right after init, a run works (a peer's `-g` right after `init` failed).
-    write_plan(calc_repo, {"name": "x", "agent": "command", "gates": [],
-                           "tasks": [{"id": "a", "goal": "a", "command": agent("write", "a", "1")}]})
+    write_plan(
+        calc_repo,
+        {
+            "name": "x",
+            "agent": "command",
+            "gates": [],
+            "tasks": [{"id": "a", "goal": "a", "command": agent("write", "a", "1")}],
+        },
+    )
     assert podium(calc_repo, "run", "plan.yaml").returncode == 0
 
 
 def test_dry_run_shows_waves_and_serialization_and_runs_nothing(calc_repo: Path) -> None:
-    write_plan(calc_repo, {"name": "x", "agent": "command", "tasks": [
-        {"id": "a", "goal": "a", "files": ["src/**"], "command": ["true"]},
-        {"id": "b", "goal": "b", "files": ["src/b.py"], "command": ["true"]},
-        {"id": "c", "goal": "c", "after": ["a"], "command": ["true"], "estimated_minutes": 50}]})
+    write_plan(
+        calc_repo,
+        {
+            "name": "x",
+            "agent": "command",
+            "tasks": [
+                {"id": "a", "goal": "a", "files": ["src/**"], "command": ["true"]},
+                {"id": "b", "goal": "b", "files": ["src/b.py"], "command": ["true"]},
+                {
+                    "id": "c",
+                    "goal": "c",
+                    "after": ["a"],
+                    "command": ["true"],
+                    "estimated_minutes": 50,
+                },
+            ],
+        },
+    )
     proc = podium(calc_repo, "run", "plan.yaml", "--dry-run")
     assert proc.returncode == 0, proc.stderr
     assert "wave 1: a, b" in proc.stdout and "wave 2: c" in proc.stdout
@@ -96,18 +142,20 @@ def test_dry_run_shows_waves_and_serialization_and_runs_nothing(calc_repo: Path)
 
 
 def test_help_and_version() -> None:
-    out = subprocess.run([sys.executable, "-m", "podium", "--help"], capture_output=True,
-                         text=True)
+    out = subprocess.run([sys.executable, "-m", "podium", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "run" in out.stdout and "status" in out.stdout
-    ver = subprocess.run([sys.executable, "-m", "podium", "--version"], capture_output=True,
-                         text=True)
+    ver = subprocess.run(
+        [sys.executable, "-m", "podium", "--version"], capture_output=True, text=True
+    )
     assert "podium" in ver.stdout
 
 
 def test_help_does_not_import_heavy_modules() -> None:
-    code = ("import sys; sys.argv=['podium','--help']\nfrom podium import cli\n"
-            "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('pydantic','yaml','asyncio','sqlite3','rich') "
-            "if m in sys.modules))")
+    code = (
+        "import sys; sys.argv=['podium','--help']\nfrom podium import cli\n"
+        "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('pydantic','yaml','asyncio','sqlite3','rich') "
+        "if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import PYTHON
-
 from podium.janitor import run_check, verify
 from podium.plan import Check, Task
 

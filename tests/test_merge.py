@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import PYTHON, git, make_repo
-
 from podium.config import Config
 from podium.merge import MergeContext, landed_tasks, merge_commit, trailer_message
 
-BOTH_ON = (f"{PYTHON} -c \"import sys; "
-           "sys.exit(open('a.txt').read() == open('b.txt').read() == 'on\\n')\"")
+BOTH_ON = (
+    f"{PYTHON} -c \"import sys; sys.exit(open('a.txt').read() == open('b.txt').read() == 'on\\n')\""
+)
 
 
 def branch_with(repo: Path, name: str, files: dict[str, str], base: str = "main") -> str:
@@ -44,7 +44,9 @@ def test_clean_merge_moves_target_and_checkout(tmp_path: Path) -> None:
     assert (repo / "f.txt").read_text() == "one\n" and (repo / "g.txt").read_text() == "two\n"
     assert git(repo, "status", "--porcelain") == ""
     assert landed_tasks(repo, git(repo, "rev-list", "--max-parents=0", "main"), "main") == [
-        "r1/one", "r1/two"]
+        "r1/one",
+        "r1/two",
+    ]
 
 
 def test_conflict_is_reported_and_nothing_moves(tmp_path: Path) -> None:

@@ -40,8 +40,7 @@ def run(argv: list[str], tmp: Path, limits: Limits) -> tuple[object, float]:
 
 
 def test_output_is_logged_and_parsed(tmp_path: Path) -> None:
-    outcome, _ = run([sys.executable, "-c", "print('one'); print('two')"], tmp_path,
-                     Limits(30, 30))
+    outcome, _ = run([sys.executable, "-c", "print('one'); print('two')"], tmp_path, Limits(30, 30))
     assert outcome.exit_code == 0 and outcome.killed == ""
     assert [e.text for e in outcome.events] == ["one", "two"]
     assert (tmp_path / "a.log").read_text() == "one\ntwo\n"
@@ -76,8 +75,10 @@ def test_children_left_behind_after_a_normal_exit_are_killed(tmp_path: Path) -> 
 
 
 def test_sigterm_ignoring_agent_is_killed(tmp_path: Path) -> None:
-    script = ("import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
-              "print('x', flush=True)\ntime.sleep(600)")
+    script = (
+        "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "print('x', flush=True)\ntime.sleep(600)"
+    )
     outcome, took = run([sys.executable, "-c", script], tmp_path, Limits(60, 0.5))
     assert outcome.killed == "silence" and outcome.exit_code == -signal.SIGKILL
     assert took < 15

@@ -14,14 +14,34 @@ from podium.store import AttemptRow, RunRow, Store
 
 def new_store(tmp_path: Path) -> Store:
     store = Store(tmp_path / "podium.db")
-    store.create_run(RunRow("r1", "p", "{}", "main", "abc", "running", 2, 1.0, None),
-                     ["a", "b"], 1.0)
+    store.create_run(
+        RunRow("r1", "p", "", "main", "abc", "running", 2, "[]", 1.0, None), ["a", "b"], 1.0
+    )
     return store
 
 
 def attempt(task: str, n: int = 1) -> AttemptRow:
-    return AttemptRow("r1", task, n, "command", None, f"podium/r1/{task}/a{n}", "/wt", "abc",
-                      None, None, 2.0, None, None, None, "", 0, 0, 0.0)
+    return AttemptRow(
+        "r1",
+        task,
+        n,
+        "command",
+        None,
+        f"podium/r1/{task}/a{n}",
+        "/wt",
+        "abc",
+        None,
+        None,
+        None,
+        2.0,
+        None,
+        None,
+        None,
+        "",
+        0,
+        0,
+        0.0,
+    )
 
 
 def test_wal_mode_and_tasks_in_plan_order(tmp_path: Path) -> None:

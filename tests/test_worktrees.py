@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import PYTHON, git, make_repo
-
 from podium.config import Config
 from podium.worktrees import (
     commit_leftovers,
@@ -46,8 +45,7 @@ def test_leftovers_are_committed_without_shared_or_copied_files(tmp_path: Path) 
     assert head != base
     files = git(repo, "diff", "--name-only", base, head).split()
     assert files == ["a.txt", "new.txt"]
-    assert git(repo, "log", "-1", "--format=%(trailers:key=Podium-Task,valueonly)",
-               head) == "r1/t"
+    assert git(repo, "log", "-1", "--format=%(trailers:key=Podium-Task,valueonly)", head) == "r1/t"
     # Nothing left: a second call commits nothing.
     assert commit_leftovers(wt.path, "again\n") == head
 
@@ -55,8 +53,7 @@ def test_leftovers_are_committed_without_shared_or_copied_files(tmp_path: Path) 
 def test_setup_command_failure_is_reported(tmp_path: Path) -> None:
     repo, _ = setup_repo(tmp_path)
     config = Config(setup=f"{PYTHON} -c \"import sys; print('no deps'); sys.exit(3)\"")
-    assert run_setup(repo, config, 30) == (
-        f"set-up command {config.setup!r} exited 3: no deps")
+    assert run_setup(repo, config, 30) == (f"set-up command {config.setup!r} exited 3: no deps")
     assert run_setup(repo, Config(setup="no-such-tool-xyz"), 30).startswith("set-up command")
 
 

@@ -10,14 +10,14 @@ import os
 import signal
 import time
 from collections.abc import Iterator
-from dataclasses import asdict
 from pathlib import Path
 
-from podium import adapters, git, lifecycle, worktrees
+from podium import adapters, faults, git, lifecycle, worktrees
 from podium.config import Config, load_config
 from podium.engine import Engine, Reporter, RunSetup
 from podium.errors import PodiumError, StateError
-from podium.plan import Plan, load_plan
+from podium.plan import Plan, dump_plan, load_plan, parse_plan
+from podium.reaper_client import Reaper
 from podium.store import RunRow, Store
 
 
@@ -58,8 +58,9 @@ def choose_target(repo: Path, target: str | None) -> str:
 
 def next_run_id(store: Store, repo: Path) -> str:
     n = store.db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] + 1
-    while git.run(repo, "for-each-ref", "--count=1", f"refs/heads/podium/r{n}/",
-                  check=False).out.strip():
+    while git.run(
+        repo, "for-each-ref", "--count=1", f"refs/heads/podium/r{n}/", check=False
+    ).out.strip():
         n += 1
     return f"r{n}"
 
@@ -77,53 +78,108 @@ def repo_lock(repo: Path, store: Store) -> Iterator[None]:
                 "SELECT id FROM runs WHERE status='running' ORDER BY created_at DESC LIMIT 1"
             ).fetchone()
             which = f"run {active[0]}" if active else "another podium process"
-            raise StateError(f"{which} is active in this repository; watch it with "
-                             "`podium status`") from None
+            raise StateError(
+                f"{which} is active in this repository: watch it with "
+                "`podium status`, stop it with `podium cancel`; once it has "
+                "stopped, `podium resume` finishes it"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def create_run(repo: Path, store: Store, plan: Plan, config: Config, target: str,
-               max_parallel: int | None) -> RunSetup:
+def create_run(
+    repo: Path, store: Store, plan: Plan, config: Config, target: str, max_parallel: int | None
+) -> RunSetup:
     worktrees.ignore_local_files(repo, config)
     gates = plan.gates if plan.gates is not None else config.gates
     parallel = max_parallel or plan.max_parallel or config.max_parallel
     run_id = next_run_id(store, repo)
     base = git.out(repo, "rev-parse", f"refs/heads/{target}")
-    plan_json = json.dumps(asdict(plan), sort_keys=True)
     store.create_run(
-        RunRow(run_id, plan.name, plan_json, target, base, "running", parallel, time.time(), None),
-        [t.id for t in plan.tasks], time.time(),
+        RunRow(
+            run_id,
+            plan.name,
+            dump_plan(plan),
+            target,
+            base,
+            "running",
+            parallel,
+            json.dumps(list(gates)),
+            time.time(),
+            None,
+        ),
+        [t.id for t in plan.tasks],
+        time.time(),
     )
+    faults.point("run-created")
     return RunSetup(repo, run_id, target, plan, config, tuple(gates), parallel)
 
 
-def execute(setup: RunSetup, store: Store, report: Reporter | None = None) -> RunRow:
+def setup_of(repo: Path, store: Store, run: RunRow) -> RunSetup:
+    """A stored run's set-up, as it was started (the plan is the copy kept in the store)."""
+    plan = parse_plan(run.plan_text, f"run {run.id}", agents=adapters.names())
+    return RunSetup(
+        repo,
+        run.id,
+        run.target,
+        plan,
+        load_config(repo),
+        tuple(json.loads(run.gates)),
+        run.max_parallel,
+    )
+
+
+def execute(
+    setup: RunSetup, store: Store, report: Reporter | None = None, resume: bool = False
+) -> RunRow:
     """Run to the end (or until SIGINT/SIGTERM cancels it); return the finished run."""
-
-    async def main() -> None:
-        engine = Engine(setup, store, report)
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, engine.cancelled.set)
-        try:
-            await engine.run()
-        finally:
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.remove_signal_handler(sig)
-
-    asyncio.run(main())
+    reaper, reaper_proc = Reaper.start()
+    try:
+        asyncio.run(_main(setup, store, report, reaper, resume))
+    finally:
+        if reaper.pipe is not None:
+            reaper.pipe.close()
+        reaper_proc.wait()
     states = {t.state for t in store.tasks(setup.run_id)}
     status = "cancelled" if lifecycle.CANCELLED in states else "finished"
     store.set_run_status(setup.run_id, status, time.time())
     return store.run(setup.run_id)
 
 
-def run_plan(plan_path: Path, *, target: str | None = None, max_parallel: int | None = None,
-             agent: str | None = None, report: Reporter | None = None,
-             cwd: Path | None = None) -> RunRow:
+async def _main(
+    setup: RunSetup, store: Store, report: Reporter | None, reaper: Reaper, resume: bool
+) -> None:
+    from podium.resume import reconcile
+
+    engine = Engine(setup, store, report, reaper)
+    if resume:
+        await asyncio.to_thread(reconcile, engine)
+        faults.point("resume-reconciled")
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, engine.cancelled.set)
+    try:
+        await engine.run()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+def run_plan(
+    plan_path: Path,
+    *,
+    target: str | None = None,
+    max_parallel: int | None = None,
+    agent: str | None = None,
+    report: Reporter | None = None,
+    cwd: Path | None = None,
+) -> RunRow:
     """Validate everything, then run the plan on the repository at cwd."""
     repo = repo_root(cwd)
     config = load_config(repo)
@@ -136,6 +192,57 @@ def run_plan(plan_path: Path, *, target: str | None = None, max_parallel: int | 
             return execute(setup, store, report)
     finally:
         store.close()
+
+
+def resume_run(
+    run_id: str | None = None, *, report: Reporter | None = None, cwd: Path | None = None
+) -> RunRow:
+    """Finish a run that was interrupted (crash, kill -9, cancel)."""
+    from podium.merge import repair_checkout
+
+    repo = repo_root(cwd)
+    store = open_store(repo)
+    try:
+        with repo_lock(repo, store):
+            run = store.run(run_id)
+            repair_checkout(repo, run.target)
+            choose_target(repo, run.target)
+            setup = setup_of(repo, store, run)
+            store.set_run_status(run.id, "running", time.time())
+            return execute(setup, store, report, resume=True)
+    finally:
+        store.close()
+
+
+def cancel_run(cwd: Path | None = None, wait: float = 60.0) -> str:
+    """Ask the active coordinator to stop its agents; the run stays resumable."""
+    repo = repo_root(cwd)
+    lock = worktrees.state_dir(repo) / "lock"
+    pid = _lock_holder(lock)
+    if pid is None:
+        raise StateError("no podium run is active in this repository")
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline and _lock_holder(lock) is not None:
+        time.sleep(0.1)
+    if _lock_holder(lock) is not None:
+        raise StateError(f"podium (pid {pid}) did not stop within {wait:.0f}s")
+    return f"stopped podium (pid {pid}); `podium resume` carries the run on"
+
+
+def _lock_holder(lock: Path) -> int | None:
+    """The pid of the coordinator holding the lock, or None when nobody holds it."""
+    if not lock.exists():
+        return None
+    with lock.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            text = handle.read().strip()
+            return int(text) if text.isdigit() else None
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return None
 
 
 def exit_code(store: Store, run_id: str) -> int:

@@ -64,13 +64,21 @@ def init(force: bool) -> None:
 
 @main.command()
 @click.argument("plan", type=click.Path(path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Show waves, critical path and conflicts; run nothing.")
+@click.option(
+    "--dry-run", is_flag=True, help="Show waves, critical path and conflicts; run nothing."
+)
 @click.option("--max-parallel", type=click.IntRange(1, 256), help="Agents at once.")
 @click.option("--agent", help="Default agent for tasks that name none.")
 @click.option("--target", help="Branch to land on (default: the checked-out branch).")
 @click.option("--json", "as_json", is_flag=True, help="Print the final status as JSON.")
-def run(plan: Path, dry_run: bool, max_parallel: int | None, agent: str | None,
-        target: str | None, as_json: bool) -> None:
+def run(
+    plan: Path,
+    dry_run: bool,
+    max_parallel: int | None,
+    agent: str | None,
+    target: str | None,
+    as_json: bool,
+) -> None:
     """Run PLAN: every task in its own worktree, verified, merged one by one."""
     from podium import api, render
     from podium.config import load_config

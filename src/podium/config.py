@@ -28,6 +28,7 @@ class Config:
     gates: tuple[str, ...] = ()
     ownership: Literal["fail", "warn"] = "fail"
     max_parallel: int = 4
+    max_attempts: int = 2  # attempts per task when the agent fails, times out or goes silent
     shared: tuple[str, ...] = (".venv", "node_modules")
     copy: tuple[str, ...] = (".env",)
     setup: str = ""
@@ -37,7 +38,7 @@ class Config:
 
 
 _KEYS: dict[str, set[str]] = {
-    "": {"gates", "ownership", "max_parallel", "worktrees", "timeouts", "agents"},
+    "": {"gates", "ownership", "max_parallel", "max_attempts", "worktrees", "timeouts", "agents"},
     "worktrees": {"shared", "copy", "setup"},
     "timeouts": {"wall", "silence"},
     "agent": {"base_url", "api_key_env", "model", "args", "env"},
@@ -70,6 +71,7 @@ def parse_config(data: dict[str, Any], where: str) -> Config:
         gates=_strings(data, "gates", where, ()),
         ownership=ownership,
         max_parallel=_positive(data, "max_parallel", where, 4),
+        max_attempts=_positive(data, "max_attempts", where, 2),
         shared=_strings(worktrees, "shared", f"{where} [worktrees]", Config.shared),
         copy=_strings(worktrees, "copy", f"{where} [worktrees]", Config.copy),
         setup=str(worktrees.get("setup", "")),
@@ -113,7 +115,9 @@ def _table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
     return value
 
 
-def _strings(data: dict[str, Any], key: str, where: str, default: tuple[str, ...]) -> tuple[str, ...]:
+def _strings(
+    data: dict[str, Any], key: str, where: str, default: tuple[str, ...]
+) -> tuple[str, ...]:
     value = data.get(key)
     if value is None:
         return default

@@ -51,10 +51,17 @@ def edit(path: str, text: str) -> str:
 def demo_plan(python: str) -> dict[str, object]:
     """Six tasks in three waves; each says exactly what its stand-in agent writes."""
 
-    def task(id: str, goal: str, files: list[str], edits: list[str], **extra: object) -> dict[
-            str, object]:
-        return {"id": id, "goal": goal, "description": "\n".join(edits), "files": files,
-                "command": [python, "tools/edit.py", "{worktree}", "{prompt_file}"], **extra}
+    def task(
+        id: str, goal: str, files: list[str], edits: list[str], **extra: object
+    ) -> dict[str, object]:
+        return {
+            "id": id,
+            "goal": goal,
+            "description": "\n".join(edits),
+            "files": files,
+            "command": [python, "tools/edit.py", "{worktree}", "{prompt_file}"],
+            **extra,
+        }
 
     return {
         "name": "inventory-demo",
@@ -62,37 +69,91 @@ def demo_plan(python: str) -> dict[str, object]:
         "max_parallel": 3,
         "gates": [f"{python} -m pytest -q -p no:cacheprovider"],
         "tasks": [
-            task("restock", "Add a restock helper", ["inventory/restock.py", "tests/test_restock.py"],
-                 [edit("inventory/restock.py", "def restock(items, n):\n"
-                       "    return [(name, q + n) for name, q in items]\n"),
-                  edit("tests/test_restock.py", "from inventory.restock import restock\n\n\n"
-                       "def test_restock():\n    assert restock([('a', 1)], 2) == [('a', 3)]\n")],
-                 checks=[{"path_exists": "inventory/restock.py"}]),
-            task("lowstock", "Report items that run low", ["inventory/low.py", "tests/test_low.py"],
-                 [edit("inventory/low.py", "def low(items, limit=2):\n"
-                       "    return [name for name, q in items if q < limit]\n"),
-                  edit("tests/test_low.py", "from inventory.low import low\n\n\n"
-                       "def test_low():\n    assert low([('a', 1), ('b', 5)]) == ['a']\n")]),
-            task("money", "Add prices and a stock value", ["inventory/value.py"],
-                 [edit("inventory/value.py", "def value(items, prices):\n"
-                       "    return sum(q * prices[name] for name, q in items)\n")],
-                 checks=[{"file_contains": {"path": "inventory/value.py", "text": "def value"}}]),
-            task("report", "A stock report using restock and low", ["inventory/report.py"],
-                 [edit("inventory/report.py", "from inventory.low import low\n"
-                       "from inventory.restock import restock\n\n\n"
-                       "def report(items):\n    return {'low': low(items), "
-                       "'after_restock': restock(items, 1)}\n")],
-                 after=["restock", "lowstock"],
-                 checks=[{"command": f"{python} -c 'import inventory.report'"}]),
-            task("cli", "A command line entry point", ["inventory/__main__.py"],
-                 [edit("inventory/__main__.py", "from inventory.report import report\n\n"
-                       "print(report([('apples', 1), ('pears', 4)]))\n")],
-                 after=["report"],
-                 checks=[{"command": f"{python} -m inventory"}]),
-            task("docs", "Document the package", ["README.md", "docs/**"],
-                 [edit("docs/usage.md", "# Usage\n\n`python -m inventory` prints a report.\n")],
-                 after=["report", "money"],
-                 checks=[{"file_contains": {"path": "docs/usage.md", "text": "python -m"}}]),
+            task(
+                "restock",
+                "Add a restock helper",
+                ["inventory/restock.py", "tests/test_restock.py"],
+                [
+                    edit(
+                        "inventory/restock.py",
+                        "def restock(items, n):\n    return [(name, q + n) for name, q in items]\n",
+                    ),
+                    edit(
+                        "tests/test_restock.py",
+                        "from inventory.restock import restock\n\n\n"
+                        "def test_restock():\n    assert restock([('a', 1)], 2) == [('a', 3)]\n",
+                    ),
+                ],
+                checks=[{"path_exists": "inventory/restock.py"}],
+            ),
+            task(
+                "lowstock",
+                "Report items that run low",
+                ["inventory/low.py", "tests/test_low.py"],
+                [
+                    edit(
+                        "inventory/low.py",
+                        "def low(items, limit=2):\n"
+                        "    return [name for name, q in items if q < limit]\n",
+                    ),
+                    edit(
+                        "tests/test_low.py",
+                        "from inventory.low import low\n\n\n"
+                        "def test_low():\n    assert low([('a', 1), ('b', 5)]) == ['a']\n",
+                    ),
+                ],
+            ),
+            task(
+                "money",
+                "Add prices and a stock value",
+                ["inventory/value.py"],
+                [
+                    edit(
+                        "inventory/value.py",
+                        "def value(items, prices):\n"
+                        "    return sum(q * prices[name] for name, q in items)\n",
+                    )
+                ],
+                checks=[{"file_contains": {"path": "inventory/value.py", "text": "def value"}}],
+            ),
+            task(
+                "report",
+                "A stock report using restock and low",
+                ["inventory/report.py"],
+                [
+                    edit(
+                        "inventory/report.py",
+                        "from inventory.low import low\n"
+                        "from inventory.restock import restock\n\n\n"
+                        "def report(items):\n    return {'low': low(items), "
+                        "'after_restock': restock(items, 1)}\n",
+                    )
+                ],
+                after=["restock", "lowstock"],
+                checks=[{"command": f"{python} -c 'import inventory.report'"}],
+            ),
+            task(
+                "cli",
+                "A command line entry point",
+                ["inventory/__main__.py"],
+                [
+                    edit(
+                        "inventory/__main__.py",
+                        "from inventory.report import report\n\n"
+                        "print(report([('apples', 1), ('pears', 4)]))\n",
+                    )
+                ],
+                after=["report"],
+                checks=[{"command": f"{python} -m inventory"}],
+            ),
+            task(
+                "docs",
+                "Document the package",
+                ["README.md", "docs/**"],
+                [edit("docs/usage.md", "# Usage\n\n`python -m inventory` prints a report.\n")],
+                after=["report", "money"],
+                checks=[{"file_contains": {"path": "docs/usage.md", "text": "python -m"}}],
+            ),
         ],
     }
 
@@ -123,8 +184,9 @@ def run_demo(where: Path | None, keep: bool) -> int:
     print("\n" + render.status_text(render.status_data(store, row.id)))
     code = api.exit_code(store, row.id)
     store.close()
-    log = subprocess.run(["git", "log", "--oneline", "main"], cwd=repo, capture_output=True,
-                         text=True).stdout
+    log = subprocess.run(
+        ["git", "log", "--oneline", "main"], cwd=repo, capture_output=True, text=True
+    ).stdout
     print(f"\nmain now:\n{log}")
     if keep or where:
         print(f"kept: {repo}")

@@ -10,7 +10,13 @@ class PodiumError(Exception):
 
 
 class PlanError(PodiumError):
-    """The plan file is invalid: message is `file:line:col: what is wrong`."""
+    """The plan file is invalid: message is `file:line:col: what is wrong`, one per line."""
+
+    errors: list[str]
+
+    def __init__(self, message: str, errors: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors if errors is not None else [message]
 
 
 class ConfigError(PodiumError):

@@ -46,7 +46,9 @@ def run(cwd: Path, *args: str, check: bool = True, input: str | None = None) -> 
     result = Result(proc.returncode, proc.stdout, proc.stderr)
     if check and proc.returncode != 0:
         what = (proc.stderr or proc.stdout).strip().splitlines()
-        raise GitError(f"git {' '.join(args)} failed in {cwd}: {what[-1] if what else proc.returncode}")
+        raise GitError(
+            f"git {' '.join(args)} failed in {cwd}: {what[-1] if what else proc.returncode}"
+        )
     return result
 
 

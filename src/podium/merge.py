@@ -4,12 +4,12 @@ move the target with compare-and-swap. The target never points at an untested tr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from podium import git
+from podium import faults, git
 from podium.config import Config
 from podium.janitor import CheckResult, run_gates
 from podium.worktrees import link_shared
@@ -46,29 +46,33 @@ def trailer_message(subject: str, body: str, run_id: str, task_id: str, attempt:
     return "\n\n".join(parts) + "\n"
 
 
-def merge_commit(
-    ctx: MergeContext, commit: str, message: str,
-    before_publish: Callable[[str], None] | None = None,
-) -> MergeOutcome:
+def merge_commit(ctx: MergeContext, commit: str, message: str) -> MergeOutcome:
     """Land `commit`'s changes on the target as one new commit, or say why not."""
     ref = f"refs/heads/{ctx.target}"
     old = git.rev(ctx.repo, ref)
     if old is None:
         return MergeOutcome("moved", detail=f"target branch {ctx.target!r} no longer exists")
     tree, conflicts = git.merge_tree(ctx.repo, old, commit)
+    faults.point("merge-tree-built")
     if tree is None:
-        return MergeOutcome("conflict", detail="conflicts with the target in "
-                            + ", ".join(conflicts), conflicts=tuple(conflicts))
+        return MergeOutcome(
+            "conflict",
+            detail=conflict_detail(ctx.repo, old, commit, conflicts),
+            conflicts=tuple(conflicts),
+        )
     if tree == git.tree_of(ctx.repo, old):
         return MergeOutcome("merged", commit=old, detail="already in the target")
     new = git.commit_tree(ctx.repo, tree, [old], message)
+    faults.point("merge-commit-made")
     results = gate_tree(ctx, tree, new)
     if not all(r.ok for r in results):
         failed = next(r for r in results if not r.ok)
-        return MergeOutcome("gates_failed", detail=f"{failed.name} on the merged tree: "
-                            f"{failed.detail}", gates=tuple(results))
-    if before_publish is not None:
-        before_publish(new)
+        return MergeOutcome(
+            "gates_failed",
+            detail=f"{failed.name} on the merged tree: {failed.detail}",
+            gates=tuple(results),
+        )
+    faults.point("gates-passed")
     return publish(ctx, old, new, tuple(results))
 
 
@@ -94,26 +98,54 @@ def prepare_gate_dir(ctx: MergeContext, commit: str) -> None:
 
 
 def publish(ctx: MergeContext, old: str, new: str, gates: tuple[CheckResult, ...]) -> MergeOutcome:
-    """Move the target from old to new; bring a clean checkout of it along."""
+    """Move the target from old to new (compare-and-swap); bring a checkout of it along."""
     ref = f"refs/heads/{ctx.target}"
     checkout = git.checked_out_at(ctx.repo, ctx.target)
     if checkout is not None:
         git.run(checkout, "update-index", "-q", "--refresh", check=False)
-        res = git.run(checkout, "read-tree", "-m", "-u", old, new, check=False)
-        if res.code != 0:
-            return MergeOutcome("dirty", detail=f"{ctx.target!r} is checked out at {checkout} "
-                                "with local changes this merge would overwrite; nothing merged")
+        if git.run(checkout, "read-tree", "-m", "-u", "-n", old, new, check=False).code != 0:
+            return MergeOutcome(
+                "dirty",
+                detail=f"{ctx.target!r} is checked out at {checkout} "
+                "with local changes this merge would overwrite; nothing merged",
+            )
     if not git.update_ref(ctx.repo, ref, new, old):
-        if checkout is not None:
-            git.run(checkout, "read-tree", "-m", "-u", new, old, check=False)
         return MergeOutcome("moved", detail=f"{ctx.target!r} moved while merging")
+    faults.point("ref-updated")
+    if checkout is not None:
+        git.run(checkout, "read-tree", "-m", "-u", old, new, check=False)
+        faults.point("checkout-synced")
     return MergeOutcome("merged", commit=new, gates=gates)
+
+
+def repair_checkout(repo: Path, target: str) -> bool:
+    """After a crash between moving the target and updating its checkout, finish the update.
+
+    Only when the checkout's index is exactly the tree of the commit before podium's last
+    commit, so that nothing of the user's can be lost.
+    """
+    checkout = git.checked_out_at(repo, target)
+    head = git.rev(repo, f"refs/heads/{target}")
+    if checkout is None or head is None or git.rev(repo, f"{head}^") is None:
+        return False
+    if not git.out(repo, "log", "-1", "--format=%(trailers:key=Podium-Task,valueonly)", head):
+        return False
+    index_tree = git.out(checkout, "write-tree")
+    if index_tree == git.tree_of(repo, head) or index_tree != git.tree_of(repo, f"{head}^"):
+        return False
+    git.run(checkout, "update-index", "-q", "--refresh", check=False)
+    return git.run(checkout, "read-tree", "-m", "-u", f"{head}^", head, check=False).code == 0
 
 
 def landed_tasks(repo: Path, base: str, target: str) -> list[str]:
     """`run/task` of every Podium-Task trailer on the target since base, oldest first."""
-    text = git.out(repo, "log", "--reverse", "--format=%(trailers:key=Podium-Task,valueonly)",
-                   f"{base}..{target}")
+    text = git.out(
+        repo,
+        "log",
+        "--reverse",
+        "--format=%(trailers:key=Podium-Task,valueonly)",
+        f"{base}..{target}",
+    )
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
@@ -122,7 +154,17 @@ def attempt_log(repo: Path, base: str, head: str) -> str:
     return git.out(repo, "log", "--reverse", "--format=- %s", f"{base}..{head}")
 
 
-def summarize_conflict(conflicts: Sequence[str], others: Sequence[str]) -> str:
-    names = ", ".join(conflicts[:10])
-    who = f" (changed by {', '.join(others)})" if others else ""
-    return f"your previous attempt conflicted with the target in {names}{who}"
+def conflict_detail(repo: Path, target: str, commit: str, conflicts: Sequence[str]) -> str:
+    """Which files conflict, and which tasks changed them on the target meanwhile."""
+    base = git.out(repo, "merge-base", target, commit)
+    text = git.out(
+        repo,
+        "log",
+        "--format=%(trailers:key=Podium-Task,valueonly)",
+        f"{base}..{target}",
+        "--",
+        *conflicts,
+    )
+    others = sorted({line.strip() for line in text.splitlines() if line.strip()})
+    who = f" (changed there meanwhile by {', '.join(others)})" if others else ""
+    return f"conflicts with the target in {', '.join(conflicts[:10])}{who}"

@@ -24,20 +24,42 @@ def status_data(store: Store, run_id: str | None) -> dict[str, Any]:
     tasks = []
     for row in store.tasks(run.id):
         mine = [a for a in attempts if a.task_id == row.task_id]
-        tasks.append({
-            "id": row.task_id, "state": row.state, "attempts": row.attempts,
-            "agent": mine[-1].agent if mine else None, "reason": row.reason,
-            "merged_commit": row.merged_commit,
-            "attempt_list": [{
-                "n": a.n, "agent": a.agent, "model": a.model, "branch": a.branch,
-                "started_at": a.started_at, "finished_at": a.finished_at,
-                "outcome": a.outcome, "exit_code": a.exit_code, "reason": a.reason,
-                "input_tokens": a.input_tokens, "output_tokens": a.output_tokens,
-                "cost_usd": a.cost_usd,
-            } for a in mine],
-        })
-    return {"run": run.id, "plan": run.plan_name, "target": run.target, "status": run.status,
-            "created_at": run.created_at, "finished_at": run.finished_at, "tasks": tasks}
+        tasks.append(
+            {
+                "id": row.task_id,
+                "state": row.state,
+                "attempts": row.attempts,
+                "agent": mine[-1].agent if mine else None,
+                "reason": row.reason,
+                "merged_commit": row.merged_commit,
+                "attempt_list": [
+                    {
+                        "n": a.n,
+                        "agent": a.agent,
+                        "model": a.model,
+                        "branch": a.branch,
+                        "started_at": a.started_at,
+                        "finished_at": a.finished_at,
+                        "outcome": a.outcome,
+                        "exit_code": a.exit_code,
+                        "reason": a.reason,
+                        "input_tokens": a.input_tokens,
+                        "output_tokens": a.output_tokens,
+                        "cost_usd": a.cost_usd,
+                    }
+                    for a in mine
+                ],
+            }
+        )
+    return {
+        "run": run.id,
+        "plan": run.plan_name,
+        "target": run.target,
+        "status": run.status,
+        "created_at": run.created_at,
+        "finished_at": run.finished_at,
+        "tasks": tasks,
+    }
 
 
 def status_text(data: dict[str, Any]) -> str:
@@ -51,8 +73,11 @@ def status_text(data: dict[str, Any]) -> str:
         lines.append(f"  {t['id']:<24} {t['state']:<10} attempts {t['attempts']}  {agent}")
         for a in t["attempt_list"]:
             start = time.strftime("%H:%M:%S", time.localtime(a["started_at"]))
-            end = (time.strftime("%H:%M:%S", time.localtime(a["finished_at"]))
-                   if a["finished_at"] else "…")
+            end = (
+                time.strftime("%H:%M:%S", time.localtime(a["finished_at"]))
+                if a["finished_at"]
+                else "…"
+            )
             lines.append(f"      a{a['n']} {start}-{end} {a['outcome'] or 'running'}")
         if t["reason"]:
             for i, line in enumerate(t["reason"].splitlines()[:6]):
@@ -69,8 +94,10 @@ def dry_run_text(plan: Plan, max_parallel: int, gates: tuple[str, ...]) -> str:
     path = graph.critical_path(deps, weight)
     total = sum(weight[t] for t in path)
     lines.append(f"  critical path: {' -> '.join(path)} (~{total:.0f} min)")
-    views = tuple(scheduler.TaskView(t.id, t.after, t.files, t.priority, weight[t.id], t.agent)
-                  for t in plan.tasks)
+    views = tuple(
+        scheduler.TaskView(t.id, t.after, t.files, t.priority, weight[t.id], t.agent)
+        for t in plan.tasks
+    )
     for a, b in scheduler.serialized_pairs(views):
         lines.append(f"  ownership serializes: {a} / {b}")
     agents = sorted({t.agent for t in plan.tasks})
@@ -78,8 +105,10 @@ def dry_run_text(plan: Plan, max_parallel: int, gates: tuple[str, ...]) -> str:
     lines.append(f"  gates: {', '.join(gates) if gates else 'none'}")
     unchecked = [t.id for t in plan.tasks if not t.checks]
     if unchecked and not gates:
-        lines.append(f"  warning: no checks and no gates for {', '.join(unchecked)}: "
-                     "only 'changed something' is verified")
+        lines.append(
+            f"  warning: no checks and no gates for {', '.join(unchecked)}: "
+            "only 'changed something' is verified"
+        )
     return "\n".join(lines)
 
 

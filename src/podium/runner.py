@@ -83,9 +83,14 @@ async def run_agent(
     log_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         proc = await asyncio.create_subprocess_exec(
-            *launch.argv, cwd=cwd, env=dict(env), stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True, limit=LINE_LIMIT,
+            *launch.argv,
+            cwd=cwd,
+            env=dict(env),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,
+            limit=LINE_LIMIT,
         )
     except OSError as exc:
         name = launch.argv[0] if launch.argv else "(empty command)"
@@ -105,7 +110,10 @@ async def run_agent(
 
 
 async def _pump(
-    proc: asyncio.subprocess.Process, adapter: Adapter, log: object, events: list[AgentEvent],
+    proc: asyncio.subprocess.Process,
+    adapter: Adapter,
+    log: object,
+    events: list[AgentEvent],
     last: list[float],
 ) -> None:
     assert proc.stdout is not None
@@ -125,7 +133,9 @@ async def _pump(
 
 
 async def _supervise(
-    proc: asyncio.subprocess.Process, limits: Limits, last: list[float],
+    proc: asyncio.subprocess.Process,
+    limits: Limits,
+    last: list[float],
     cancelled: asyncio.Event | None,
 ) -> str:
     start = time.monotonic()
@@ -143,7 +153,7 @@ async def _supervise(
         try:
             await asyncio.wait_for(proc.wait(), timeout=min(wall_left, silence_left, 0.25))
             return ""
-        except asyncio.TimeoutError:
+        except TimeoutError:
             continue
 
 
@@ -151,7 +161,7 @@ async def _terminate(proc: asyncio.subprocess.Process) -> None:
     kill_group(proc.pid, signal.SIGTERM)
     try:
         await asyncio.wait_for(proc.wait(), timeout=KILL_GRACE)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         kill_group(proc.pid)
         await proc.wait()
 

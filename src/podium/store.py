@@ -15,9 +15,10 @@ from podium.errors import StateError
 
 SCHEMA = """
 CREATE TABLE runs (
-    id TEXT PRIMARY KEY, plan_name TEXT NOT NULL, plan_json TEXT NOT NULL,
+    id TEXT PRIMARY KEY, plan_name TEXT NOT NULL, plan_text TEXT NOT NULL,
     target TEXT NOT NULL, base_commit TEXT NOT NULL, status TEXT NOT NULL,
-    max_parallel INTEGER NOT NULL, created_at REAL NOT NULL, finished_at REAL
+    max_parallel INTEGER NOT NULL, gates TEXT NOT NULL, created_at REAL NOT NULL,
+    finished_at REAL
 );
 CREATE TABLE tasks (
     run_id TEXT NOT NULL REFERENCES runs(id), task_id TEXT NOT NULL, position INTEGER NOT NULL,
@@ -28,7 +29,7 @@ CREATE TABLE tasks (
 CREATE TABLE attempts (
     run_id TEXT NOT NULL, task_id TEXT NOT NULL, n INTEGER NOT NULL,
     agent TEXT NOT NULL, model TEXT, branch TEXT NOT NULL, worktree TEXT NOT NULL,
-    base_commit TEXT NOT NULL, head_commit TEXT, pid INTEGER,
+    base_commit TEXT NOT NULL, head_commit TEXT, pid INTEGER, pid_start TEXT,
     started_at REAL NOT NULL, finished_at REAL, exit_code INTEGER,
     outcome TEXT, reason TEXT NOT NULL DEFAULT '',
     input_tokens INTEGER NOT NULL DEFAULT 0, output_tokens INTEGER NOT NULL DEFAULT 0,
@@ -47,11 +48,12 @@ CREATE INDEX events_run ON events(run_id, id);
 class RunRow:
     id: str
     plan_name: str
-    plan_json: str
+    plan_text: str  # the plan as podium-format YAML, as it was run
     target: str
     base_commit: str
     status: str
     max_parallel: int
+    gates: str  # JSON list: the gates this run uses
     created_at: float
     finished_at: float | None
 
@@ -80,6 +82,7 @@ class AttemptRow:
     base_commit: str
     head_commit: str | None
     pid: int | None
+    pid_start: str | None
     started_at: float
     finished_at: float | None
     exit_code: int | None
@@ -130,7 +133,7 @@ class Store:
 
     def create_run(self, run: RunRow, task_ids: list[str], at: float) -> None:
         with self.tx() as db:
-            db.execute("INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?)", _values(run))
+            db.execute("INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?)", _values(run))
             db.executemany(
                 "INSERT INTO tasks (run_id, task_id, position, state, version) VALUES (?,?,?,?,0)",
                 [(run.id, t, i, lifecycle.PENDING) for i, t in enumerate(task_ids)],
@@ -146,8 +149,15 @@ class Store:
             self._event(db, run_id, None, at, f"run.{status}", {})
 
     def transition(
-        self, run_id: str, task_id: str, to: str, at: float, *, reason: str = "",
-        data: dict[str, Any] | None = None, merged_commit: str | None = None,
+        self,
+        run_id: str,
+        task_id: str,
+        to: str,
+        at: float,
+        *,
+        reason: str = "",
+        data: dict[str, Any] | None = None,
+        merged_commit: str | None = None,
     ) -> TaskRow:
         """Move a task to `to` if the state machine allows it; the event goes in the same tx."""
         with self.tx() as db:
@@ -172,14 +182,20 @@ class Store:
             row = self._task(db, attempt.run_id, attempt.task_id)
             if not lifecycle.allowed(row.state, lifecycle.RUNNING):
                 raise StateError(f"task {attempt.task_id!r}: cannot start from {row.state}")
-            db.execute(f"INSERT INTO attempts VALUES ({','.join('?' * 18)})", _values(attempt))
+            db.execute(f"INSERT INTO attempts VALUES ({','.join('?' * 19)})", _values(attempt))
             db.execute(
                 "UPDATE tasks SET state=?, version=version+1, attempts=?, reason='' "
                 "WHERE run_id=? AND task_id=? AND version=?",
                 (lifecycle.RUNNING, attempt.n, attempt.run_id, attempt.task_id, row.version),
             )
-            data = {"from": row.state, "to": lifecycle.RUNNING, "attempt": attempt.n,
-                    "agent": attempt.agent, "model": attempt.model, "branch": attempt.branch}
+            data = {
+                "from": row.state,
+                "to": lifecycle.RUNNING,
+                "attempt": attempt.n,
+                "agent": attempt.agent,
+                "model": attempt.model,
+                "branch": attempt.branch,
+            }
             self._event(db, attempt.run_id, attempt.task_id, attempt.started_at, "task.state", data)
             return self._task(db, attempt.run_id, attempt.task_id)
 
@@ -191,8 +207,9 @@ class Store:
                 (*fields.values(), run_id, task_id, n),
             )
 
-    def add_event(self, run_id: str, task_id: str | None, at: float, kind: str,
-                  data: dict[str, Any]) -> None:
+    def add_event(
+        self, run_id: str, task_id: str | None, at: float, kind: str, data: dict[str, Any]
+    ) -> None:
         with self.tx() as db:
             self._event(db, run_id, task_id, at, kind, data)
 
@@ -202,7 +219,9 @@ class Store:
         if run_id is None:
             row = self.db.execute("SELECT * FROM runs ORDER BY created_at DESC LIMIT 1").fetchone()
             if row is None:
-                raise StateError("no runs yet in this repository (start one with `podium run PLAN`)")
+                raise StateError(
+                    "no runs yet in this repository (start one with `podium run PLAN`)"
+                )
         else:
             row = self.db.execute("SELECT * FROM runs WHERE id=?", (run_id,)).fetchone()
             if row is None:
@@ -240,8 +259,14 @@ class Store:
         return TaskRow(*row)
 
     @staticmethod
-    def _event(db: sqlite3.Connection, run_id: str, task_id: str | None, at: float, kind: str,
-               data: dict[str, Any]) -> None:
+    def _event(
+        db: sqlite3.Connection,
+        run_id: str,
+        task_id: str | None,
+        at: float,
+        kind: str,
+        data: dict[str, Any],
+    ) -> None:
         db.execute(
             "INSERT INTO events (run_id, task_id, at, kind, data) VALUES (?,?,?,?,?)",
             (run_id, task_id, at, kind, json.dumps(data, sort_keys=True)),

@@ -78,8 +78,12 @@ def run_setup(path: Path, config: Config, timeout: float) -> str | None:
         return None
     try:
         proc = subprocess.run(
-            shlex.split(config.setup), cwd=path, stdin=subprocess.DEVNULL,
-            capture_output=True, text=True, timeout=timeout,
+            shlex.split(config.setup),
+            cwd=path,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"set-up command {config.setup!r} could not run: {exc}"

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from conftest import PYTHON, agent, git
 
 GATE = f"{PYTHON} -m pytest -q -p no:cacheprovider"
@@ -29,30 +30,56 @@ def mixed_plan() -> dict[str, Any]:
         "gates": [GATE],
         "tasks": [
             task("conflict-1", ["write", "settings.py", 'MODE = "one"\\n'], priority=1),
-            task("conflict-2", ["sleep", "0.8", "write", "settings.py", 'MODE = "two"\\n'],
-                 priority=1),
-            task("mul", ["write", "calc/mul.py", mul, "write", "tests/test_mul.py", mul_test],
-                 files=["calc/mul.py", "tests/test_mul.py"],
-                 checks=[{"path_exists": "calc/mul.py"}]),
-            task("sub", ["write", "calc/sub.py", sub, "commit", "add sub"], files=["calc/sub.py"],
-                 checks=[{"command": f"{PYTHON} -c 'import calc.sub'"}]),
-            task("docs", ["write", "docs/usage.md", "mul and sub\\n"], files=["docs/**"],
-                 after=["mul", "sub"],
-                 checks=[{"file_contains": {"path": "docs/usage.md", "text": "mul"}}]),
+            task(
+                "conflict-2",
+                ["sleep", "0.8", "write", "settings.py", 'MODE = "two"\\n'],
+                priority=1,
+            ),
+            task(
+                "mul",
+                ["write", "calc/mul.py", mul, "write", "tests/test_mul.py", mul_test],
+                files=["calc/mul.py", "tests/test_mul.py"],
+                checks=[{"path_exists": "calc/mul.py"}],
+            ),
+            task(
+                "sub",
+                ["write", "calc/sub.py", sub, "commit", "add sub"],
+                files=["calc/sub.py"],
+                checks=[{"command": f"{PYTHON} -c 'import calc.sub'"}],
+            ),
+            task(
+                "docs",
+                ["write", "docs/usage.md", "mul and sub\\n"],
+                files=["docs/**"],
+                after=["mul", "sub"],
+                checks=[{"file_contains": {"path": "docs/usage.md", "text": "mul"}}],
+            ),
             task("notes-a", ["sleep", "0.5", "write", "notes/a.md", "a\\n"], files=["notes/**"]),
             task("notes-b", ["sleep", "0.5", "write", "notes/b.md", "b\\n"], files=["notes/b.md"]),
             task("breaker", ["replace", "calc/core.py", "a + b", "a - b"], files=["calc/core.py"]),
-            task("after-breaker", ["write", "calc/extra.py", "X = 1\\n"], files=["calc/extra.py"],
-                 after=["breaker"]),
-            task("stray", ["write", "calc/div.py", "D = 1\\n", "write", "README.md", "hacked\\n"],
-                 files=["calc/div.py"]),
+            task(
+                "after-breaker",
+                ["write", "calc/extra.py", "X = 1\\n"],
+                files=["calc/extra.py"],
+                after=["breaker"],
+            ),
+            task(
+                "stray",
+                ["write", "calc/div.py", "D = 1\\n", "write", "README.md", "hacked\\n"],
+                files=["calc/div.py"],
+            ),
         ],
     }
 
 
 def run_podium(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "podium", *args], cwd=repo,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "podium", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def state_intervals(repo: Path, run_id: str) -> dict[str, tuple[float, float]]:
@@ -81,9 +108,16 @@ def test_mixed_plan_lands_only_verified_work(calc_repo: Path) -> None:
     states = {t["id"]: t["state"] for t in status["tasks"]}
     reasons = {t["id"]: t["reason"] for t in status["tasks"]}
     assert states == {
-        "conflict-1": "merged", "conflict-2": "merged", "mul": "merged", "sub": "merged",
-        "docs": "merged", "notes-a": "merged", "notes-b": "merged", "breaker": "failed",
-        "after-breaker": "blocked", "stray": "failed",
+        "conflict-1": "merged",
+        "conflict-2": "merged",
+        "mul": "merged",
+        "sub": "merged",
+        "docs": "merged",
+        "notes-a": "merged",
+        "notes-b": "merged",
+        "breaker": "failed",
+        "after-breaker": "blocked",
+        "stray": "failed",
     }
     assert "gate" in reasons["breaker"] and "test_add" in reasons["breaker"]
     assert "blocked" in reasons["after-breaker"] and "'breaker'" in reasons["after-breaker"]
@@ -104,10 +138,12 @@ def test_mixed_plan_lands_only_verified_work(calc_repo: Path) -> None:
     # One commit per merged task, each with its trailer, and the tests pass at every one.
     commits = git(calc_repo, "rev-list", "--reverse", f"{base}..main").split()
     assert len(commits) == 7
-    trailers = git(calc_repo, "log", "--format=%(trailers:key=Podium-Task,valueonly)",
-                   f"{base}..main").split()
+    trailers = git(
+        calc_repo, "log", "--format=%(trailers:key=Podium-Task,valueonly)", f"{base}..main"
+    ).split()
     assert sorted(t.split("/")[1] for t in trailers) == sorted(
-        t for t, s in states.items() if s == "merged")
+        t for t, s in states.items() if s == "merged"
+    )
     check = calc_repo.parent / "check"
     git(calc_repo, "worktree", "add", "-q", "--detach", str(check), base)
     for commit in commits:
@@ -127,7 +163,11 @@ def test_mixed_plan_lands_only_verified_work(calc_repo: Path) -> None:
 
 
 def test_status_and_logs_after_a_run(calc_repo: Path) -> None:
-    plan = {"name": "one", "agent": "command", "tasks": [task("hello", ["say", "hi there", "write", "h.txt", "h"])]}
+    plan = {
+        "name": "one",
+        "agent": "command",
+        "tasks": [task("hello", ["say", "hi there", "write", "h.txt", "h"])],
+    }
     (calc_repo / "plan.yaml").write_text(yaml.safe_dump(plan))
     assert run_podium(calc_repo, "run", "plan.yaml").returncode == 0
     status = run_podium(calc_repo, "status")

@@ -9,18 +9,38 @@ import sys
 from pathlib import Path
 
 import yaml
+
 from conftest import CALC, agent, make_repo
 
 
 def plan() -> dict[str, object]:
-    def t(id: str, after: list[str], prio: int, minutes: int, files: list[str]) -> dict[str, object]:
-        return {"id": id, "goal": id, "after": after, "priority": prio, "files": files,
-                "estimated_minutes": minutes, "command": agent("write", f"out/{id}.txt", id)}
+    def t(
+        id: str, after: list[str], prio: int, minutes: int, files: list[str]
+    ) -> dict[str, object]:
+        return {
+            "id": id,
+            "goal": id,
+            "after": after,
+            "priority": prio,
+            "files": files,
+            "estimated_minutes": minutes,
+            "command": agent("write", f"out/{id}.txt", id),
+        }
 
-    return {"name": "det", "agent": "command", "max_parallel": 1, "gates": [], "tasks": [
-        t("a", [], 2, 10, ["out/a.txt"]), t("b", [], 2, 30, ["out/b.txt"]),
-        t("c", ["b"], 2, 30, ["out/c.txt"]), t("d", [], 1, 5, ["out/d.txt"]),
-        t("e", ["a"], 3, 5, ["out/e.txt"]), t("f", ["c", "e"], 2, 5, ["out/f.txt"])]}
+    return {
+        "name": "det",
+        "agent": "command",
+        "max_parallel": 1,
+        "gates": [],
+        "tasks": [
+            t("a", [], 2, 10, ["out/a.txt"]),
+            t("b", [], 2, 30, ["out/b.txt"]),
+            t("c", ["b"], 2, 30, ["out/c.txt"]),
+            t("d", [], 1, 5, ["out/d.txt"]),
+            t("e", ["a"], 3, 5, ["out/e.txt"]),
+            t("f", ["c", "e"], 2, 5, ["out/f.txt"]),
+        ],
+    }
 
 
 def decisions(repo: Path) -> list[tuple[str, str]]:
@@ -34,8 +54,13 @@ def test_same_plan_same_decisions(tmp_path: Path) -> None:
     for name in ("one", "two"):
         repo = make_repo(tmp_path / name, CALC)
         (repo / "plan.yaml").write_text(yaml.safe_dump(plan()))
-        proc = subprocess.run([sys.executable, "-m", "podium", "run", "plan.yaml", "--json"],
-                              cwd=repo, capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-m", "podium", "run", "plan.yaml", "--json"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert proc.returncode == 0, proc.stderr
         logs.append(decisions(repo))
     assert logs[0] == logs[1]

@@ -1,0 +1,48 @@
+"""Fault injection for the crash tests: PODIUM_FAULT=POINT[:N] kills podium at that point.
+
+The coordinator SIGKILLs itself the Nth time (default: the first) it passes POINT, exactly
+as `kill -9` would at that instant. Unset, a point costs one dictionary lookup.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+_SPEC = os.environ.get("PODIUM_FAULT", "")
+_POINT, _, _NTH = _SPEC.partition(":")
+_hits: dict[str, int] = {}
+
+POINTS = (
+    "run-created",
+    "attempt-recorded",
+    "worktree-created",
+    "agent-spawned",
+    "agent-exited",
+    "leftovers-committed",
+    "attempt-finished",
+    "verifying",
+    "checks-run",
+    "checks-recorded",
+    "merging",
+    "merge-tree-built",
+    "merge-commit-made",
+    "gates-passed",
+    "ref-updated",
+    "checkout-synced",
+    "merged-recorded",
+    "worktree-removed",
+    "task-blocked",
+    "task-requeued",
+    "run-finishing",
+    "resume-reconciled",
+)
+
+
+def point(name: str) -> None:
+    """Die here if the fault specification names this point (and this is the Nth pass)."""
+    if name != _POINT:
+        return
+    _hits[name] = _hits.get(name, 0) + 1
+    if _hits[name] >= int(_NTH or 1):
+        os.kill(os.getpid(), signal.SIGKILL)
