@@ -105,6 +105,10 @@ def test_claude_and_opencode_read_an_existing_file_first() -> None:
     assert write_file(conv(opencode), files({"/repo/a.py": "old"}), "a.py", "new") == Call(
         "read", {"filePath": "/repo/a.py"}, aux=True
     )
+    qwen = {"read_file": props("file_path"), "write_file": props("file_path", "content")}
+    assert write_file(conv(qwen), files({"/repo/a.py": "old"}), "a.py", "new") == Call(
+        "read_file", {"file_path": "/repo/a.py"}, aux=True
+    )
     assert write_file(conv(claude), files(), "a.py", "new") == Call(
         "Write", {"file_path": "/repo/a.py", "content": "new"}
     )

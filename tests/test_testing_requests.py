@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -207,6 +208,9 @@ def test_tag_directive_and_target_path() -> None:
     assert find_tag(conv) == "task-7"
     assert find_directive(conv) == {"text": "hi"}
     assert find_directive(conv_with("", "nothing here")) is None
+    original = "Do it.\nPODIUM-SCRIPT: " + json.dumps({"text": 'say "hi"'})
+    quoted = '"' + original.replace('"', '\\"') + '"'  # what opencode's `run` sends
+    assert find_directive(conv_with("", quoted)) == {"text": 'say "hi"'}
     dirs = {"/repo", "/repo/src"}
     target = conv_with(
         "", "Create /repo/src/a.py and also /repo/.env then /repo/src, /nowhere/b.py."

@@ -159,7 +159,7 @@ async def _main(
 
     engine = Engine(setup, store, report, reaper)
     if resume:
-        await asyncio.to_thread(reconcile, engine)
+        reconcile(engine)  # the store belongs to this thread
         faults.point("resume-reconciled")
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -248,19 +248,3 @@ def _lock_holder(lock: Path) -> int | None:
 def exit_code(store: Store, run_id: str) -> int:
     """0 when every task merged, 1 otherwise."""
     return 0 if all(t.state == lifecycle.MERGED for t in store.tasks(run_id)) else 1
-
-
-def clean(repo: Path) -> list[str]:
-    """Remove podium's worktrees of finished attempts; branches stay (work is never lost)."""
-    removed: list[str] = []
-    root = worktrees.state_dir(repo) / "worktrees"
-    if not root.is_dir():
-        return removed
-    for run_dir in sorted(root.iterdir()):
-        for path in sorted(run_dir.iterdir()):
-            worktrees.remove_worktree(repo, path)
-            removed.append(str(path.relative_to(repo)))
-        if run_dir.exists() and not os.listdir(run_dir):
-            run_dir.rmdir()
-    git.run(repo, "worktree", "prune", check=False)
-    return removed

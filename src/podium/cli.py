@@ -146,14 +146,49 @@ def logs(task: str, run_id: str | None, attempt: int | None) -> None:
 
 
 @main.command()
-def clean() -> None:
-    """Remove worktrees of finished attempts (kept for inspection); branches stay."""
+@click.argument("run_id", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the final status as JSON.")
+def resume(run_id: str | None, as_json: bool) -> None:
+    """Finish an interrupted run (the latest by default): nothing lost, nothing merged twice."""
+    from podium import api, render
+
+    report = None if as_json else render.progress_line
+    row = api.resume_run(run_id, report=report)
+    _finish(api.repo_root(), row.id, as_json)
+
+
+@main.command()
+def cancel() -> None:
+    """Stop the active run's agents cleanly; `podium resume` carries it on later."""
     from podium import api
+
+    click.echo(api.cancel_run())
+
+
+@main.command()
+@click.option("--logs-older-than", "days", type=click.IntRange(0), default=14, show_default=True,
+              help="Delete logs and agent homes of runs older than this many days.")
+def gc(days: int) -> None:
+    """Remove orphaned worktrees, branches of merged tasks, and old logs."""
+    from podium import api, housekeeping
 
     repo = api.repo_root()
     store = api.open_store(repo)
     with api.repo_lock(repo, store):
-        removed = api.clean(repo)
+        summary = housekeeping.collect_garbage(repo, store, days)
+    store.close()
+    click.echo(summary)
+
+
+@main.command()
+def clean() -> None:
+    """Remove worktrees of finished attempts (kept for inspection); branches stay."""
+    from podium import api, housekeeping
+
+    repo = api.repo_root()
+    store = api.open_store(repo)
+    with api.repo_lock(repo, store):
+        removed = housekeeping.clean(repo)
     store.close()
     click.echo(f"removed {len(removed)} worktree(s)")
 

@@ -22,7 +22,7 @@ from podium.prompt import build_prompt
 from podium.reaper_client import Reaper
 from podium.store import AttemptRow, Store
 
-MAX_CONFLICT_ATTEMPTS = 2
+MAX_CONFLICTS = 1  # a task that conflicts gets this many fresh attempts on the new target
 Reporter = Callable[[str, str, str], None]  # (task id or "", what happened, detail)
 
 
@@ -252,7 +252,7 @@ class Engine:
     def _after_agent_failure(self, att: Attempt, failure: str) -> None:
         if self.cancelled.is_set():
             self._settle(att.task, lifecycle.CANCELLED, failure)
-        elif att.n < self.s.config.max_attempts:
+        elif self._count(att.task.id, "agent_failed") < self.s.config.max_attempts:
             self._settle(att.task, lifecycle.PENDING, failure)
         else:
             self._settle(att.task, lifecycle.FAILED, failure)
@@ -288,6 +288,7 @@ class Engine:
         )
         faults.point("checks-recorded")
         if not report.ok:
+            self.store.update_attempt(run_id, task.id, att.n, outcome="checks_failed")
             self._settle(task, lifecycle.FAILED, report.reason)
             return
         if self.s.gates:
@@ -327,19 +328,26 @@ class Engine:
 
     def _after_merge(self, att: Attempt, result: merge.MergeOutcome) -> None:
         task = att.task
+        self.store.update_attempt(self.s.run_id, task.id, att.n, outcome=result.status)
         if result.status == "merged":
             self.store.transition(
                 self.s.run_id, task.id, lifecycle.MERGED, self.clock(), merged_commit=result.commit
             )
             faults.point("merged-recorded")
-            worktrees.remove_worktree(self.s.repo, att.path)
+            for earlier in self.store.attempts(self.s.run_id, task.id):  # superseded ones too
+                if Path(earlier.worktree).exists():
+                    worktrees.remove_worktree(self.s.repo, Path(earlier.worktree))
             faults.point("worktree-removed")
             self.report(task.id, "merged", (result.commit or "")[:10])
-        elif result.status == "conflict" and att.n < MAX_CONFLICT_ATTEMPTS:
+        elif result.status == "conflict" and self._count(task.id, "conflict") <= MAX_CONFLICTS:
             self._settle(task, lifecycle.PENDING, result.detail)
             faults.point("task-requeued")
         else:
             self._settle(task, lifecycle.FAILED, result.detail)
+
+    def _count(self, task_id: str, outcome: str) -> int:
+        """How many of this task's attempts ended with `outcome` (lost ones never count)."""
+        return sum(a.outcome == outcome for a in self.store.attempts(self.s.run_id, task_id))
 
     def _settle(self, task: Task, state: str, reason: str) -> None:
         self.store.transition(self.s.run_id, task.id, state, self.clock(), reason=reason)

@@ -51,14 +51,9 @@ def validate(pattern: str) -> str | None:
     return None
 
 
-def compile_glob(pattern: str) -> re.Pattern[str]:
-    """A regex that fully matches exactly the paths `pattern` covers (cached)."""
-    return _compile(pattern)
-
-
 def matches(pattern: str, path: str) -> bool:
     """Whether `path` is covered by `pattern`."""
-    return _compile(pattern).fullmatch(path) is not None
+    return compile_glob(pattern).fullmatch(path) is not None
 
 
 def overlap(a: str, b: str) -> bool:
@@ -129,10 +124,10 @@ def parse(pattern: str) -> Glob:
         raise ValueError(f"{pattern!r} is absolute: write it relative to the repository root")
     parts = (pattern[:-1] if pattern.endswith("/") else pattern).split("/")
     for seg in parts:
-        if seg in ("", ".", ".."):
-            raise ValueError(
-                f"{pattern!r} has a {seg or '//'!r} segment: write a path from the repository root"
-            )
+        if not seg:
+            raise ValueError(f"{pattern!r} has an empty folder name ('//')")
+        if seg in (".", ".."):
+            raise ValueError(f"{pattern!r} has a {seg!r} segment: write the path from the root")
         if "[" in seg:
             try:
                 _tokens(seg)
@@ -154,7 +149,7 @@ def _segments(pattern: str) -> tuple[Segment, ...]:
     segments: list[Segment] = [DSTAR if p == DSTAR else _tokens(p) for p in parts]
     if pattern.endswith("/") or glob.literal is not None:
         segments.append(DSTAR)
-    return tuple(s for k, s in enumerate(segments) if not (s == DSTAR == segments[k - 1] and k))
+    return tuple(s for k, s in enumerate(segments) if not (k and s == DSTAR == segments[k - 1]))
 
 
 def _nested(x: str, y: str) -> bool:
@@ -245,7 +240,8 @@ def _intersect(x: Sequence[tuple[int, int]], y: Sequence[tuple[int, int]]) -> Ra
 
 
 @lru_cache(maxsize=8192)
-def _compile(pattern: str) -> re.Pattern[str]:
+def compile_glob(pattern: str) -> re.Pattern[str]:
+    """A regex that fully matches exactly the paths `pattern` covers (cached)."""
     segs = _segments(pattern)
     if all(s == DSTAR for s in segs):
         return re.compile(r"[^/]+(?:/[^/]+)*")

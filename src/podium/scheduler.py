@@ -5,7 +5,8 @@ called after every event of a run, so what is static for a plan (dependency indi
 priority order, file conflicts) lives in a `Schedule` cached per `tasks` tuple, and the
 Schedule keeps counts derived from the last `states` it saw, updated from the difference, so a
 call costs a scan of the state values plus work in proportion to what changed and to what is
-ready. Pass the same `tasks` tuple on every call of a run to keep that cache warm.
+ready. Pass the same `tasks` tuple on every call of a run to keep that cache warm. Not
+thread-safe: call it from one thread (the engine's event loop).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from itertools import compress
 from operator import ne
 
 from podium.globs import Footprint, footprint
-from podium.graph import remaining_chain
+from podium.graph import remaining_chain, topo_order
 
 PENDING = "pending"
 MERGED = "merged"
@@ -156,21 +157,11 @@ class Schedule:
     def _ancestors(self) -> list[int]:
         """For each task, a bit set of every task it depends on, directly or not."""
         above = [0] * len(self.tasks)
-        for i in self._topological():
+        index = {t: i for i, t in enumerate(self.ids)}
+        for i in map(index.__getitem__, topo_order({t.id: t.after for t in self.tasks})):
             for d in self.deps[i]:
                 above[i] |= above[d] | (1 << d)
         return above
-
-    def _topological(self) -> list[int]:
-        """Task indices, each after its dependencies (Kahn)."""
-        waiting = [len(d) for d in self.deps]
-        out = [i for i, n in enumerate(waiting) if n == 0]
-        for i in out:
-            for j in self.rev[i]:
-                waiting[j] -= 1
-                if waiting[j] == 0:
-                    out.append(j)
-        return out
 
     def _first_bad(self, i: int) -> int:
         return next(d for d in self.deps[i] if self._view.state[d] in BAD)
@@ -198,7 +189,7 @@ class Schedule:
         return chosen
 
 
-def _differences(new: tuple[str, ...], old: tuple[str, ...], step: int = 128) -> Iterator[int]:
+def _differences(new: tuple[str, ...], old: tuple[str, ...], step: int = 256) -> Iterator[int]:
     """Positions where two equally long tuples differ, comparing whole blocks first."""
     for a in range(0, len(new) if new != old else 0, step):
         if new[a : a + step] != old[a : a + step]:
@@ -226,6 +217,7 @@ class _View:
             changed: Iterable[str] = map(keys.__getitem__, _differences(values, self._values))
         else:
             changed = set(keys).union(self._keys)
+        self._keys = ()  # should this stop half way, the next call starts over
         for key in changed:
             i = self.index.get(key)
             if i is not None:

@@ -148,9 +148,10 @@ class Script:
             return True
 
 
-def load_script(
-    source: Script | Sequence[Any] | Mapping[str, Any] | str | os.PathLike[str] | None,
-) -> Script:
+ScriptSource = Script | Sequence[Any] | Mapping[str, Any] | str | os.PathLike[str] | None
+
+
+def load_script(source: ScriptSource) -> Script:
     """A `Script` from a Script, a rule list, a `{"rules": [...]}` mapping or a JSON file path."""
     if source is None:
         return Script()

@@ -24,7 +24,7 @@ import time
 import traceback
 import zlib
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -35,7 +35,7 @@ from podium.testing.outcomes import Call, Failure, Hang, output_tokens
 from podium.testing.prompt import find_tag
 from podium.testing.requests import ANTHROPIC, GEMINI, Conversation, normalise
 from podium.testing.routes import Route, model_entry, model_list, route
-from podium.testing.script import Script, ScriptError, load_script
+from podium.testing.script import Script, ScriptError, ScriptSource, load_script
 from podium.testing.turns import decide
 from podium.testing.usage import RequestRecord, Usage, UsageBook
 
@@ -158,12 +158,34 @@ def _decompress(raw: bytes, encoding: str) -> bytes:
     return raw
 
 
+@dataclass(frozen=True)
+class _Note:
+    """What a request record needs to know about the request, filled in as it is parsed."""
+
+    method: str
+    path: str
+    api: str
+    model: str
+    conv: Conversation | None = None
+
+
+def _parse(where: Route, body: bytes) -> Conversation | None:
+    try:
+        parsed = json.loads(body or b"{}")
+    except ValueError:
+        return None
+    if not isinstance(parsed, dict):
+        return None
+    conv = normalise(where.api, parsed, where.model, len(body))
+    return replace(conv, stream=where.stream) if where.api == GEMINI else conv
+
+
 class ScriptedServer:
     """A scripted model server on a background thread; also a context manager."""
 
     def __init__(
         self,
-        script: Any = None,
+        script: ScriptSource = None,
         log_path: str | os.PathLike[str] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -232,63 +254,75 @@ class ScriptedServer:
     # --- one request ---------------------------------------------------------------------
 
     def handle(self, handler: _Handler, method: str) -> None:
+        """Answer one request.
+
+        Each request is recorded before its answer goes out, so a client holding the answer
+        always finds the record in `requests` and `/_podium/usage`.
+        """
         where = route(method, handler.path)
+        note = _Note(method, handler.path, where.api, where.model)
         try:
             body = handler.read_body() if method == "POST" else b""
         except (OSError, EOFError, ValueError, ImportError, zlib.error) as exc:
-            failure = Failure(400, f"cannot read the request body: {exc}")
-            handler.send(replies.render_failure(where.api, failure, time.time()))
             handler.close_connection = True
+            self._fail(handler, note, Failure(400, f"cannot read the request body: {exc}"))
             return
-        if where.kind in ("usage", "requests", "health", "models", "model", "unknown"):
-            handler.send(self._service(where, handler.path))
+        if where.kind not in ("generate", "count_tokens"):
             if where.kind in ("models", "model", "unknown"):
-                status = 404 if where.kind == "unknown" else 200
-                self._record(method, handler.path, where.api, where.model, None, status, Usage())
+                self._record(note, 404 if where.kind == "unknown" else 200)
+            handler.send(self._service(where, handler.path))
             return
-        try:
-            parsed = json.loads(body or b"{}")
-        except ValueError:
-            parsed = None
-        if not isinstance(parsed, dict):
-            reply = replies.render_failure(
-                where.api, Failure(400, "request body is not a JSON object"), time.time()
-            )
-            handler.send(reply)
-            self._record(method, handler.path, where.api, where.model, None, 400, Usage())
+        conv = _parse(where, body)
+        if conv is None:
+            self._fail(handler, note, Failure(400, "the request body is not a JSON object"))
             return
-        conv = normalise(where.api, parsed, where.model, len(body))
-        if where.api == GEMINI:
-            conv = replace(conv, stream=where.stream)
+        note = _Note(method, handler.path, where.api, conv.model, conv)
         if where.kind == "count_tokens":
+            self._record(note, 200, reply="count_tokens")
             key = "input_tokens" if where.api == ANTHROPIC else "totalTokens"
-            handler.send(json_reply(200, {key: len(body) // 4}))
-            self._record(
-                method, handler.path, where.api, conv.model, conv, 200, Usage(), "count_tokens"
-            )
+            handler.send(json_reply(200, {key: conv.body_size // 4}))
             return
-        self._generate(handler, method, where, conv)
+        self._generate(handler, note, where, conv)
 
-    def _generate(self, handler: _Handler, method: str, where: Route, conv: Conversation) -> None:
+    def _generate(self, handler: _Handler, note: _Note, where: Route, conv: Conversation) -> None:
         decision = decide(self.script, conv)
         for seconds in decision.delays:
             if self._stop.wait(seconds):
                 handler.close_connection = True
                 return
-        outcome = decision.outcome
-        record = (method, handler.path, conv.api, conv.model, conv)
+        outcome, source = decision.outcome, decision.source
         if isinstance(outcome, Hang):
-            self._record(*record, 0, Usage(), "hang", decision.source)
+            self._record(note, 0, reply="hang", source=source)
             handler.wait_for_disconnect(self._stop)
-            return
-        if isinstance(outcome, Failure):
-            handler.send(replies.render_failure(conv.api, outcome, time.time()))
-            self._record(*record, outcome.status, Usage(), "error", decision.source)
-            return
-        usage = Usage(conv.body_size // 4, output_tokens(outcome))
-        handler.send(replies.render(conv, outcome, usage, where.sse))
-        kind = f"tool:{outcome.name}" if isinstance(outcome, Call) else "text"
-        self._record(*record, 200, usage, kind, decision.source)
+        elif isinstance(outcome, Failure):
+            self._fail(handler, note, outcome, source)
+        else:
+            usage = Usage(conv.body_size // 4, output_tokens(outcome))
+            kind = f"tool:{outcome.name}" if isinstance(outcome, Call) else "text"
+            self._record(note, 200, usage, kind, source)
+            handler.send(replies.render(conv, outcome, usage, where.sse))
+
+    def _fail(self, handler: _Handler, note: _Note, failure: Failure, source: str = "") -> None:
+        self._record(note, failure.status, reply="error", source=source)
+        handler.send(replies.render_failure(note.api, failure, time.time()))
+
+    def _record(
+        self,
+        note: _Note,
+        status: int,
+        usage: Usage | None = None,
+        reply: str = "",
+        source: str = "",
+    ) -> None:
+        conv = note.conv
+        tag = find_tag(conv) if conv is not None else None
+        stream = conv.stream if conv is not None else False
+        usage = usage or Usage()
+        record = RequestRecord(
+            time.time(), note.method, note.path, note.api, note.model, stream, tag, status,
+            usage, reply, source,
+        )  # fmt: skip
+        self.book.add(record)
 
     def _service(self, where: Route, path: str) -> HttpReply:
         if where.kind == "usage":
@@ -303,17 +337,6 @@ class ScriptedServer:
             return json_reply(200, model_entry(where.model))
         error = {"type": "not_found_error", "message": f"no such endpoint: {path}", "code": 404}
         return json_reply(404, {"type": "error", "error": error})
-
-    def _record(
-        self, method: str, path: str, api: str, model: str, conv: Conversation | None,
-        status: int, usage: Usage, reply: str = "", source: str = "",
-    ) -> None:  # fmt: skip
-        tag = find_tag(conv) if conv is not None else None
-        stream = conv.stream if conv is not None else False
-        record = RequestRecord(
-            time.time(), method, path, api, model, stream, tag, status, usage, reply, source
-        )
-        self.book.add(record)
 
 
 # --- command line --------------------------------------------------------------------------

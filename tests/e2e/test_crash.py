@@ -1,0 +1,121 @@
+"""The kill battery: podium is SIGKILLed at many points of a run, then `podium resume`
+finishes it. Every task lands exactly once, the gates pass, nothing is left behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import PYTHON, agent, git, make_repo
+
+from podium.faults import POINTS
+
+GATE_SCRIPT = """
+import pathlib, sys
+bad = [p.name for p in pathlib.Path("out").glob("*.txt") if "ok" not in p.read_text()]
+sys.exit(f"bad output: {bad}" if bad else 0)
+"""
+GATE = f"{PYTHON} gate.py"
+GOOD = ["a", "b", "c", "d", "e", "f", "g", "h", "clash-1", "clash-2"]
+
+
+def plan() -> dict[str, Any]:
+    def t(id: str, after: list[str] | None = None, **extra: Any) -> dict[str, Any]:
+        ops = extra.pop("ops", ["sleep", "0.2", "write", f"out/{id}.txt", "ok\\n"])
+        files = extra.pop("files", [f"out/{id}.txt"])
+        return {"id": id, "goal": f"make {id}", "after": after or [], "files": files,
+                "command": agent(*ops), **extra}
+
+    return {"name": "battery", "agent": "command", "max_parallel": 3, "gates": [GATE], "tasks": [
+        t("clash-1", ops=["write", "shared.txt", "one\\n"], files=[], priority=1),
+        t("clash-2", ops=["sleep", "0.6", "write", "shared.txt", "two\\n"], files=[], priority=1),
+        t("a"), t("b"), t("c", ["a"]), t("d", ["a", "b"]), t("e", ["c"]), t("f", ["d"]),
+        t("g", ["e", "f"]), t("h"),
+        t("bad", ops=["write", "out/bad.txt", "wrong\\n"]), t("after-bad", ["bad"]),
+    ]}
+
+
+def podium(repo: Path, *args: str, fault: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PODIUM_FAULT": fault}
+    return subprocess.run([sys.executable, "-m", "podium", *args], cwd=repo, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def leftover_processes(marker: str) -> list[str]:
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if marker in cmd and state != "Z":
+            found.append(f"{pid}: {cmd}")
+    return found
+
+
+def check_finished(repo: Path, base: str) -> None:
+    landed = git(repo, "log", "--format=%(trailers:key=Podium-Task,valueonly)", f"{base}..main")
+    tasks = sorted(line.split("/")[1] for line in landed.split())
+    assert tasks == sorted(GOOD), "each good task must land exactly once"
+    assert subprocess.run(GATE.split(), cwd=repo).returncode == 0
+    assert git(repo, "status", "--porcelain", "--untracked-files=no") == ""
+    db = sqlite3.connect(repo / ".podium" / "podium.db")
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    states = dict(db.execute("SELECT task_id, state FROM tasks"))
+    assert states == {**{t: "merged" for t in GOOD}, "bad": "failed", "after-bad": "blocked"}
+    versions = dict(db.execute("SELECT task_id, version FROM tasks"))
+    events = dict(db.execute(
+        "SELECT task_id, COUNT(*) FROM events WHERE kind='task.state' GROUP BY task_id"))
+    assert versions == events
+    trees = [line for line in git(repo, "worktree", "list").splitlines() if ".podium" in line]
+    assert all("/bad-a" in line for line in trees), trees  # only the failed attempt is kept
+    assert leftover_processes(str(repo)) == []
+
+
+@pytest.fixture
+def battery_repo(tmp_path: Path) -> Path:
+    repo = make_repo(tmp_path / "repo", {"gate.py": GATE_SCRIPT, "shared.txt": "base\n",
+                                         "out/.keep": ""})
+    (repo / "plan.yaml").write_text(yaml.safe_dump(plan(), sort_keys=False))
+    return repo
+
+
+KILL_POINTS = [p for p in POINTS if p not in ("resume-reconciled",)] + [
+    "agent-spawned:4", "merging:3", "ref-updated:5", "checks-run:6"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fault", KILL_POINTS)
+def test_kill_then_resume(battery_repo: Path, fault: str) -> None:
+    base = git(battery_repo, "rev-parse", "main")
+    first = podium(battery_repo, "run", "plan.yaml", fault=fault)
+    assert first.returncode == -signal.SIGKILL, f"fault point {fault} was never reached"
+    again = podium(battery_repo, "resume")
+    assert again.returncode == 1, again.stdout + again.stderr  # 'bad' fails, by design
+    check_finished(battery_repo, base)
+
+
+@pytest.mark.slow
+def test_kill_during_resume_then_resume_again(battery_repo: Path) -> None:
+    base = git(battery_repo, "rev-parse", "main")
+    assert podium(battery_repo, "run", "plan.yaml", fault="merging:2").returncode == -9
+    assert podium(battery_repo, "resume", fault="resume-reconciled").returncode == -9
+    assert podium(battery_repo, "resume", fault="ref-updated:2").returncode == -9
+    assert podium(battery_repo, "resume").returncode == 1
+    check_finished(battery_repo, base)
+
+
+def test_uninterrupted_run_for_reference(battery_repo: Path) -> None:
+    base = git(battery_repo, "rev-parse", "main")
+    assert podium(battery_repo, "run", "plan.yaml").returncode == 1
+    check_finished(battery_repo, base)
