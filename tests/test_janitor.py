@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import PYTHON
 from podium.janitor import run_check, verify
 from podium.plan import Check, Task
+
+from conftest import PYTHON
 
 
 def test_each_check_kind(tmp_path: Path) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import PYTHON, git, make_repo
 from podium.config import Config
 from podium.merge import MergeContext, landed_tasks, merge_commit, trailer_message
+
+from conftest import PYTHON, git, make_repo
 
 BOTH_ON = (
     f"{PYTHON} -c \"import sys; sys.exit(open('a.txt').read() == open('b.txt').read() == 'on\\n')\""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import PYTHON, git, make_repo
 from podium.config import Config
 from podium.worktrees import (
     commit_leftovers,
@@ -13,6 +12,8 @@ from podium.worktrees import (
     remove_worktree,
     run_setup,
 )
+
+from conftest import PYTHON, git, make_repo
 
 
 def setup_repo(tmp_path: Path) -> tuple[Path, Config]:

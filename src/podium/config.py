@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from podium.costs import Price, parse_prices
 from podium.errors import ConfigError
 
 CONFIG_FILE = "podium.toml"
@@ -18,6 +19,7 @@ class AgentConfig:
 
     base_url: str | None = None
     api_key_env: str | None = None
+    bin: str | None = None  # the executable, when it is not on PATH under its usual name
     model: str | None = None
     args: tuple[str, ...] = ()
     env: tuple[tuple[str, str], ...] = ()
@@ -35,13 +37,23 @@ class Config:
     wall_timeout: float = 1800.0
     silence_timeout: float = 300.0
     agents: dict[str, AgentConfig] = field(default_factory=dict)
+    prices: dict[str, Price] = field(default_factory=dict)
 
 
 _KEYS: dict[str, set[str]] = {
-    "": {"gates", "ownership", "max_parallel", "max_attempts", "worktrees", "timeouts", "agents"},
+    "": {
+        "gates",
+        "ownership",
+        "max_parallel",
+        "max_attempts",
+        "worktrees",
+        "timeouts",
+        "agents",
+        "prices",
+    },
     "worktrees": {"shared", "copy", "setup"},
     "timeouts": {"wall", "silence"},
-    "agent": {"base_url", "api_key_env", "model", "args", "env"},
+    "agent": {"base_url", "api_key_env", "bin", "model", "args", "env"},
 }
 
 
@@ -78,6 +90,7 @@ def parse_config(data: dict[str, Any], where: str) -> Config:
         wall_timeout=_positive(timeouts, "wall", f"{where} [timeouts]", 1800.0),
         silence_timeout=_positive(timeouts, "silence", f"{where} [timeouts]", 300.0),
         agents={name: _agent(name, table, where) for name, table in agents.items()},
+        prices=parse_prices(_table(data, "prices", where), where),
     )
 
 
@@ -92,6 +105,7 @@ def _agent(name: str, table: Any, where: str) -> AgentConfig:
     return AgentConfig(
         base_url=table.get("base_url"),
         api_key_env=table.get("api_key_env"),
+        bin=table.get("bin"),
         model=table.get("model"),
         args=_strings(table, "args", at, ()),
         env=tuple(sorted(env.items())),

@@ -14,7 +14,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from podium import adapters, faults, git, janitor, lifecycle, merge, runner, scheduler, worktrees
+from podium import (
+    adapters,
+    costs,
+    faults,
+    git,
+    janitor,
+    lifecycle,
+    merge,
+    runner,
+    scheduler,
+    worktrees,
+)
 from podium.adapters.base import Job
 from podium.config import Config
 from podium.plan import Plan, Task, estimate_minutes
@@ -210,8 +221,16 @@ class Engine:
             self.s.config.agents.get(task.agent),
         )
         launch = adapter.launch(job)
+        self.store.update_attempt(run_id, task.id, n, model=launch.model or task.model)
         env = runner.agent_env(launch, home, launch.inherit_env)
-        env.update({"PODIUM_RUN": run_id, "PODIUM_TASK": task.id, "PODIUM_ATTEMPT": str(n)})
+        env.update(
+            {
+                "PODIUM_RUN": run_id,
+                "PODIUM_TASK": task.id,
+                "PODIUM_ATTEMPT": str(n),
+                "PWD": str(att.path),
+            }
+        )
         limits = runner.Limits(self.s.config.wall_timeout, self.s.config.silence_timeout)
 
         def started(pid: int) -> None:
@@ -224,6 +243,20 @@ class Engine:
         )
         if outcome.pid is not None:
             self.reaper.remove(outcome.pid)
+        for event in outcome.events:
+            if event.kind == "rate_limit":
+                self.store.add_event(
+                    run_id,
+                    task.id,
+                    self.clock(),
+                    "agent.rate_limit",
+                    {
+                        "attempt": n,
+                        "agent": task.agent,
+                        "reset_at": event.reset_at,
+                        "text": event.text[:500],
+                    },
+                )
         return outcome
 
     def _judge(self, task: Task, outcome: runner.Outcome) -> str | None:
@@ -235,6 +268,9 @@ class Engine:
         self, att: Attempt, outcome: runner.Outcome | None, status: str, reason: str
     ) -> None:
         tin, tout, cost = runner.summarize(outcome.events if outcome else ())
+        if cost is None and (tin or tout):
+            model = self.store.attempts(self.s.run_id, att.task.id)[att.n - 1].model
+            cost = costs.cost(model, tin, tout, self.s.config.prices)
         self.store.update_attempt(
             self.s.run_id,
             att.task.id,

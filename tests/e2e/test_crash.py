@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import PYTHON, agent, git, make_repo
 
 from podium.faults import POINTS
+
+from conftest import PYTHON, agent, git, make_repo
 
 GATE_SCRIPT = """
 import pathlib, sys

@@ -10,6 +10,13 @@ from podium.errors import ConfigError
 
 BUILTIN = {
     "command": "podium.adapters.command:CommandAdapter",
+    "claude": "podium.adapters.claude:ClaudeAdapter",
+    "codex": "podium.adapters.codex:CodexAdapter",
+    "gemini": "podium.adapters.gemini:GeminiAdapter",
+    "qwen": "podium.adapters.qwen:QwenAdapter",
+    "opencode": "podium.adapters.opencode:OpencodeAdapter",
+    "copilot": "podium.adapters.copilot:CopilotAdapter",
+    "aider": "podium.adapters.aider:AiderAdapter",
 }
 
 

@@ -56,6 +56,7 @@ class Launch:
     env: Mapping[str, str] = field(default_factory=dict)  # added to a minimal base env
     files: Mapping[str, str] = field(default_factory=dict)  # path -> content, written first
     inherit_env: bool = False  # the whole environment (the user's own command), else minimal
+    model: str | None = None  # the model this launch asks for, as the adapter resolved it
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class Verdict:
 class Adapter(Protocol):
     name: str
 
-    def available(self) -> Availability: ...
+    def available(self, config: AgentConfig | None = None) -> Availability: ...
 
     def launch(self, job: Job) -> Launch: ...
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from podium.adapters.base import AgentEvent, Availability, Job, Launch, Verdict
+from podium.config import AgentConfig
 
 PLACEHOLDERS = ("{prompt}", "{prompt_file}", "{worktree}", "{task_id}")
 
@@ -28,7 +29,7 @@ def expand(template: Sequence[str], job: Job) -> tuple[str, ...]:
 class CommandAdapter:
     name = "command"
 
-    def available(self) -> Availability:
+    def available(self, config: AgentConfig | None = None) -> Availability:
         return Availability(True, version="builtin")
 
     def launch(self, job: Job) -> Launch:
