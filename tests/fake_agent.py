@@ -2,10 +2,12 @@
 
 usage: fake_agent.py WORKTREE OP... where OP is one of
   sleep S | write PATH TEXT | replace PATH OLD NEW | say TEXT | commit MESSAGE | exit CODE | hang
+  | first-attempt-hang (hangs only when PODIUM_ATTEMPT is 1)
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -38,8 +40,12 @@ def main(argv: list[str]) -> int:
             ops = ops[1:]
         elif op == "exit":
             return int(ops[0])
-        elif op == "hang":
+        elif op == "hang" or (
+            op == "first-attempt-hang" and os.environ.get("PODIUM_ATTEMPT") == "1"
+        ):
             time.sleep(3600)
+        elif op == "first-attempt-hang":
+            pass
         else:
             print(f"fake_agent: unknown op {op!r}", file=sys.stderr)
             return 2

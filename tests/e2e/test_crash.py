@@ -31,22 +31,52 @@ def plan() -> dict[str, Any]:
     def t(id: str, after: list[str] | None = None, **extra: Any) -> dict[str, Any]:
         ops = extra.pop("ops", ["sleep", "0.2", "write", f"out/{id}.txt", "ok\\n"])
         files = extra.pop("files", [f"out/{id}.txt"])
-        return {"id": id, "goal": f"make {id}", "after": after or [], "files": files,
-                "command": agent(*ops), **extra}
+        return {
+            "id": id,
+            "goal": f"make {id}",
+            "after": after or [],
+            "files": files,
+            "command": agent(*ops),
+            **extra,
+        }
 
-    return {"name": "battery", "agent": "command", "max_parallel": 3, "gates": [GATE], "tasks": [
-        t("clash-1", ops=["write", "shared.txt", "one\\n"], files=[], priority=1),
-        t("clash-2", ops=["sleep", "0.6", "write", "shared.txt", "two\\n"], files=[], priority=1),
-        t("a"), t("b"), t("c", ["a"]), t("d", ["a", "b"]), t("e", ["c"]), t("f", ["d"]),
-        t("g", ["e", "f"]), t("h"),
-        t("bad", ops=["write", "out/bad.txt", "wrong\\n"]), t("after-bad", ["bad"]),
-    ]}
+    return {
+        "name": "battery",
+        "agent": "command",
+        "max_parallel": 3,
+        "gates": [GATE],
+        "tasks": [
+            t("clash-1", ops=["write", "shared.txt", "one\\n"], files=[], priority=1),
+            t(
+                "clash-2",
+                ops=["sleep", "0.6", "write", "shared.txt", "two\\n"],
+                files=[],
+                priority=1,
+            ),
+            t("a"),
+            t("b"),
+            t("c", ["a"]),
+            t("d", ["a", "b"]),
+            t("e", ["c"]),
+            t("f", ["d"]),
+            t("g", ["e", "f"]),
+            t("h"),
+            t("bad", ops=["write", "out/bad.txt", "wrong\\n"]),
+            t("after-bad", ["bad"]),
+        ],
+    }
 
 
 def podium(repo: Path, *args: str, fault: str = "") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PODIUM_FAULT": fault}
-    return subprocess.run([sys.executable, "-m", "podium", *args], cwd=repo, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "podium", *args],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def leftover_processes(marker: str) -> list[str]:
@@ -75,8 +105,9 @@ def check_finished(repo: Path, base: str) -> None:
     states = dict(db.execute("SELECT task_id, state FROM tasks"))
     assert states == {**{t: "merged" for t in GOOD}, "bad": "failed", "after-bad": "blocked"}
     versions = dict(db.execute("SELECT task_id, version FROM tasks"))
-    events = dict(db.execute(
-        "SELECT task_id, COUNT(*) FROM events WHERE kind='task.state' GROUP BY task_id"))
+    events = dict(
+        db.execute("SELECT task_id, COUNT(*) FROM events WHERE kind='task.state' GROUP BY task_id")
+    )
     assert versions == events
     trees = [line for line in git(repo, "worktree", "list").splitlines() if ".podium" in line]
     assert all("/bad-a" in line for line in trees), trees  # only the failed attempt is kept
@@ -85,14 +116,19 @@ def check_finished(repo: Path, base: str) -> None:
 
 @pytest.fixture
 def battery_repo(tmp_path: Path) -> Path:
-    repo = make_repo(tmp_path / "repo", {"gate.py": GATE_SCRIPT, "shared.txt": "base\n",
-                                         "out/.keep": ""})
+    repo = make_repo(
+        tmp_path / "repo", {"gate.py": GATE_SCRIPT, "shared.txt": "base\n", "out/.keep": ""}
+    )
     (repo / "plan.yaml").write_text(yaml.safe_dump(plan(), sort_keys=False))
     return repo
 
 
 KILL_POINTS = [p for p in POINTS if p not in ("resume-reconciled",)] + [
-    "agent-spawned:4", "merging:3", "ref-updated:5", "checks-run:6"]
+    "agent-spawned:4",
+    "merging:3",
+    "ref-updated:5",
+    "checks-run:6",
+]
 
 
 @pytest.mark.slow
