@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import fcntl
 import json
@@ -11,14 +10,17 @@ import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from podium import adapters, faults, git, lifecycle, worktrees
 from podium.config import Config, load_config
-from podium.engine import Engine, Reporter, RunSetup
 from podium.errors import PodiumError, StateError
 from podium.plan import Plan, dump_plan, load_plan, parse_plan
-from podium.reaper_client import Reaper
 from podium.store import RunRow, Store
+
+if TYPE_CHECKING:
+    from podium.engine import Reporter, RunSetup
+    from podium.reaper_client import Reaper
 
 
 def repo_root(path: Path | None = None) -> Path:
@@ -118,11 +120,15 @@ def create_run(
         time.time(),
     )
     faults.point("run-created")
+    from podium.engine import RunSetup
+
     return RunSetup(repo, run_id, target, plan, config, tuple(gates), parallel)
 
 
 def setup_of(repo: Path, store: Store, run: RunRow) -> RunSetup:
     """A stored run's set-up, as it was started (the plan is the copy kept in the store)."""
+    from podium.engine import RunSetup
+
     plan = parse_plan(run.plan_text, f"run {run.id}", agents=adapters.names())
     return RunSetup(
         repo,
@@ -139,6 +145,10 @@ def execute(
     setup: RunSetup, store: Store, report: Reporter | None = None, resume: bool = False
 ) -> RunRow:
     """Run to the end (or until SIGINT/SIGTERM cancels it); return the finished run."""
+    import asyncio
+
+    from podium.reaper_client import Reaper
+
     reaper, reaper_proc = Reaper.start()
     try:
         asyncio.run(_main(setup, store, report, reaper, resume))
@@ -155,6 +165,9 @@ def execute(
 async def _main(
     setup: RunSetup, store: Store, report: Reporter | None, reaper: Reaper, resume: bool
 ) -> None:
+    import asyncio
+
+    from podium.engine import Engine
     from podium.resume import reconcile
 
     engine = Engine(setup, store, report, reaper)
@@ -172,7 +185,7 @@ async def _main(
 
 
 def run_plan(
-    plan_path: Path,
+    plan_path: Path | Plan,
     *,
     target: str | None = None,
     max_parallel: int | None = None,
@@ -183,7 +196,7 @@ def run_plan(
     """Validate everything, then run the plan on the repository at cwd."""
     repo = repo_root(cwd)
     config = load_config(repo)
-    plan = read_plan(repo, plan_path, agent)
+    plan = plan_path if isinstance(plan_path, Plan) else read_plan(repo, plan_path, agent)
     branch = choose_target(repo, target)
     store = open_store(repo)
     try:

@@ -12,9 +12,42 @@ import click
 
 from podium import __version__
 
+# Commands that live in their own modules, imported only when used (or listed by --help).
+LAZY = {
+    "agents": "podium.doctor:agents_command",
+    "doctor": "podium.doctor:doctor_command",
+    "plan": "podium.planner:plan_command",
+    "live": "podium.tui:live_command",
+    "report": "podium.report:report_command",
+    "cost": "podium.money:cost_command",
+    "explain": "podium.money:explain_command",
+    "mcp": "podium.mcpserver:mcp_command",
+}
+
 
 class PodiumGroup(click.Group):
     """Maps podium's errors to exit codes; anything unexpected gets a crash log."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from importlib.util import find_spec
+
+        lazy = [name for name, spec in LAZY.items() if find_spec(spec.split(":")[0])]
+        return sorted([*super().list_commands(ctx), *lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        spec = LAZY.get(cmd_name)
+        if spec is None:
+            return super().get_command(ctx, cmd_name)
+        import importlib
+
+        module, _, attr = spec.partition(":")
+        try:
+            command: click.Command = getattr(importlib.import_module(module), attr)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise  # a dependency of the command is missing: say so, don't hide it
+            return None
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         from podium.errors import PodiumError
@@ -94,7 +127,7 @@ def run(
         click.echo(render.dry_run_text(loaded, parallel, tuple(gates)))
         return
     report = None if as_json else render.progress_line
-    row = api.run_plan(plan, target=target, max_parallel=max_parallel, agent=agent, report=report)
+    row = api.run_plan(loaded, target=target, max_parallel=max_parallel, agent=agent, report=report)
     _finish(repo, row.id, as_json)
 
 
@@ -166,8 +199,14 @@ def cancel() -> None:
 
 
 @main.command()
-@click.option("--logs-older-than", "days", type=click.IntRange(0), default=14, show_default=True,
-              help="Delete logs and agent homes of runs older than this many days.")
+@click.option(
+    "--logs-older-than",
+    "days",
+    type=click.IntRange(0),
+    default=14,
+    show_default=True,
+    help="Delete logs and agent homes of runs older than this many days.",
+)
 def gc(days: int) -> None:
     """Remove orphaned worktrees, branches of merged tasks, and old logs."""
     from podium import api, housekeeping

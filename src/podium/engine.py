@@ -19,6 +19,7 @@ from podium import (
     costs,
     faults,
     git,
+    graph,
     janitor,
     lifecycle,
     merge,
@@ -33,6 +34,7 @@ from podium.prompt import build_prompt
 from podium.reaper_client import Reaper
 from podium.store import AttemptRow, Store
 
+POLL = 0.5  # seconds between looks at requests (cancel or retry a task) in the store
 MAX_CONFLICTS = 1  # a task that conflicts gets this many fresh attempts on the new target
 Reporter = Callable[[str, str, str], None]  # (task id or "", what happened, detail)
 
@@ -75,6 +77,7 @@ class Engine:
         self.reaper = reaper or Reaper(None)
         self.clock = clock
         self.cancelled = asyncio.Event()
+        self.stops: dict[str, asyncio.Event] = {}  # per task: stop its agent now
         self.git_lock = asyncio.Lock()
         self.merge_lock = asyncio.Lock()
         self.resumed: dict[str, Phase] = {}  # task id -> the phase to continue it with
@@ -102,9 +105,12 @@ class Engine:
                 self._apply(states, busy)
             if not busy:
                 break
-            done, _ = await asyncio.wait(busy.values(), return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                busy.values(), timeout=POLL, return_when=asyncio.FIRST_COMPLETED
+            )
             for task_id in [t for t, job in busy.items() if job in done]:
                 busy.pop(task_id).result()
+            self._handle_requests()
         await asyncio.to_thread(self._drop_gate_dir)
         faults.point("run-finishing")
 
@@ -128,6 +134,38 @@ class Engine:
                 task = self.s.plan.task(action.task)
                 busy[task.id] = asyncio.create_task(self._attempt(task))
 
+    def _handle_requests(self) -> None:
+        """Cancel or retry single tasks, as asked through the store (`podium live`, MCP)."""
+        if self.cancelled.is_set():
+            for stop in self.stops.values():
+                stop.set()
+        for task_id, action in self.store.take_requests(self.s.run_id):
+            state = next(r.state for r in self.store.tasks(self.s.run_id) if r.task_id == task_id)
+            if action == "cancel" and state in lifecycle.BUSY:
+                self._stop(task_id).set()
+            elif action == "cancel" and state == lifecycle.PENDING:
+                self._settle(self.s.plan.task(task_id), lifecycle.CANCELLED, "cancelled by request")
+            elif action == "retry" and state in (lifecycle.FAILED, lifecycle.CANCELLED):
+                self._settle(self.s.plan.task(task_id), lifecycle.PENDING, "retry requested")
+                self._unblock(task_id)
+
+    def _unblock(self, task_id: str) -> None:
+        """Tasks blocked behind a task that is pending again are pending again too."""
+        behind = graph.dependents(self.s.plan.deps())
+        todo = list(behind[task_id])
+        while todo:
+            other = todo.pop()
+            row = next(r for r in self.store.tasks(self.s.run_id) if r.task_id == other)
+            if row.state == lifecycle.BLOCKED:
+                self._settle(self.s.plan.task(other), lifecycle.PENDING, "dependency retried")
+                todo.extend(behind[other])
+
+    def _stop(self, task_id: str) -> asyncio.Event:
+        stop = self.stops.setdefault(task_id, asyncio.Event())
+        if self.cancelled.is_set():
+            stop.set()
+        return stop
+
     def _cancel_pending(self, states: dict[str, str]) -> None:
         for task_id, state in states.items():
             if state == lifecycle.PENDING:
@@ -145,7 +183,7 @@ class Engine:
         row = next(r for r in self.store.tasks(self.s.run_id) if r.task_id == task.id)
         repo, run_id, n = self.s.repo, self.s.run_id, row.attempts + 1
         note = f"the previous attempt did not land: {row.reason}" if row.reason else ""
-        base = git.out(repo, "rev-parse", f"refs/heads/{self.s.target}")
+        base = await asyncio.to_thread(git.out, repo, "rev-parse", f"refs/heads/{self.s.target}")
         att = Attempt(task, n, worktrees.worktree_path(repo, run_id, task.id, n), base)
         branch = worktrees.branch_name(run_id, task.id, n)
         self.store.start_attempt(
@@ -239,8 +277,9 @@ class Engine:
             faults.point("agent-spawned")
 
         outcome = await runner.run_agent(
-            adapter, launch, att.path, logs / f"a{n}.log", limits, env, started, self.cancelled
+            adapter, launch, att.path, logs / f"a{n}.log", limits, env, started, self._stop(task.id)
         )
+        self.stops.pop(task.id, None)
         if outcome.pid is not None:
             self.reaper.remove(outcome.pid)
         for event in outcome.events:
@@ -286,7 +325,7 @@ class Engine:
         )
 
     def _after_agent_failure(self, att: Attempt, failure: str) -> None:
-        if self.cancelled.is_set():
+        if self.cancelled.is_set() or "run cancelled" in failure:
             self._settle(att.task, lifecycle.CANCELLED, failure)
         elif self._count(att.task.id, "agent_failed") < self.s.config.max_attempts:
             self._settle(att.task, lifecycle.PENDING, failure)
@@ -353,7 +392,7 @@ class Engine:
                 "commit": result.commit,
             },
         )
-        self._after_merge(att, result)
+        await self._after_merge(att, result)
 
     def _merge_serial(self, head: str, message: str) -> merge.MergeOutcome:
         for _ in range(3):
@@ -362,7 +401,7 @@ class Engine:
                 break
         return result
 
-    def _after_merge(self, att: Attempt, result: merge.MergeOutcome) -> None:
+    async def _after_merge(self, att: Attempt, result: merge.MergeOutcome) -> None:
         task = att.task
         self.store.update_attempt(self.s.run_id, task.id, att.n, outcome=result.status)
         if result.status == "merged":
@@ -370,9 +409,8 @@ class Engine:
                 self.s.run_id, task.id, lifecycle.MERGED, self.clock(), merged_commit=result.commit
             )
             faults.point("merged-recorded")
-            for earlier in self.store.attempts(self.s.run_id, task.id):  # superseded ones too
-                if Path(earlier.worktree).exists():
-                    worktrees.remove_worktree(self.s.repo, Path(earlier.worktree))
+            paths = [Path(a.worktree) for a in self.store.attempts(self.s.run_id, task.id)]
+            await asyncio.to_thread(self._remove_worktrees, paths)  # superseded ones too
             faults.point("worktree-removed")
             self.report(task.id, "merged", (result.commit or "")[:10])
         elif result.status == "conflict" and self._count(task.id, "conflict") <= MAX_CONFLICTS:
@@ -380,6 +418,11 @@ class Engine:
             faults.point("task-requeued")
         else:
             self._settle(task, lifecycle.FAILED, result.detail)
+
+    def _remove_worktrees(self, paths: list[Path]) -> None:
+        for path in paths:
+            if path.exists():
+                worktrees.remove_worktree(self.s.repo, path)
 
     def _count(self, task_id: str, outcome: str) -> int:
         """How many of this task's attempts ended with `outcome` (lost ones never count)."""

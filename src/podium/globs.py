@@ -127,7 +127,9 @@ def parse(pattern: str) -> Glob:
         if not seg:
             raise ValueError(f"{pattern!r} has an empty folder name ('//')")
         if seg in (".", ".."):
-            raise ValueError(f"{pattern!r} has a {seg!r} segment: write the path from the root")
+            raise ValueError(
+                f"{pattern!r} has a {seg!r} segment: write the path from the repository root"
+            )
         if "[" in seg:
             try:
                 _tokens(seg)

@@ -49,17 +49,23 @@ def dependents(deps: Deps) -> dict[str, list[str]]:
 
 
 def topo_order(deps: Deps) -> list[str]:
-    """Tasks ordered so each comes after its dependencies; plan order among equals."""
+    """Tasks ordered so each comes after its dependencies (Kahn); plan order among equals."""
+    waiting = {t: sum(1 for d in deps[t] if d in deps) for t in deps}
+    rev = dependents(deps)
+    ready = [t for t in deps if waiting[t] == 0]
+    position = {t: i for i, t in enumerate(deps)}
     order: list[str] = []
-    done: set[str] = set()
-    remaining = list(deps)
-    while remaining:
-        ready = [t for t in remaining if all(d in done or d not in deps for d in deps[t])]
-        if not ready:
-            raise ValueError(f"cycle among {remaining}")
+    while ready:
         order.extend(ready)
-        done.update(ready)
-        remaining = [t for t in remaining if t not in done]
+        nxt: list[str] = []
+        for task in ready:
+            for child in rev[task]:
+                waiting[child] -= 1
+                if waiting[child] == 0:
+                    nxt.append(child)
+        ready = sorted(nxt, key=position.__getitem__)
+    if len(order) != len(deps):
+        raise ValueError(f"cycle among {[t for t in deps if waiting[t] > 0]}")
     return order
 
 

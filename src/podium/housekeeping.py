@@ -36,8 +36,10 @@ def merged_tasks(store: Store) -> set[tuple[str, str]]:
 
 def orphan_worktrees(repo: Path, store: Store) -> list[Path]:
     """Worktrees no attempt accounts for, or whose task has merged."""
-    known = {Path(a): (r, t) for r, t, a in store.db.execute(
-        "SELECT run_id, task_id, worktree FROM attempts")}
+    known = {
+        Path(a): (r, t)
+        for r, t, a in store.db.execute("SELECT run_id, task_id, worktree FROM attempts")
+    }
     merged = merged_tasks(store)
     root = worktrees.state_dir(repo) / "worktrees"
     found = sorted(p for p in root.glob("*/*") if p.is_dir()) if root.is_dir() else []
@@ -58,7 +60,8 @@ def merged_branches(repo: Path, store: Store) -> list[str]:
 
 def old_runs(store: Store, days: int, now: float) -> list[str]:
     rows = store.db.execute(
-        "SELECT id FROM runs WHERE status != 'running' AND created_at < ?", (now - days * DAY,))
+        "SELECT id FROM runs WHERE status != 'running' AND created_at < ?", (now - days * DAY,)
+    )
     return [r[0] for r in rows]
 
 
@@ -75,5 +78,7 @@ def collect_garbage(repo: Path, store: Store, days: int, now: float | None = Non
     for run_id in runs:
         for kind in ("logs", "homes"):
             shutil.rmtree(state / kind / run_id, ignore_errors=True)
-    return (f"removed {len(trees)} orphaned worktree(s), {len(branches)} merged branch(es), "
-            f"logs of {len(runs)} old run(s)")
+    return (
+        f"removed {len(trees)} orphaned worktree(s), {len(branches)} merged branch(es), "
+        f"logs of {len(runs)} old run(s)"
+    )

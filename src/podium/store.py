@@ -13,6 +13,7 @@ from typing import Any
 from podium import lifecycle
 from podium.errors import StateError
 
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE runs (
     id TEXT PRIMARY KEY, plan_name TEXT NOT NULL, plan_text TEXT NOT NULL,
@@ -41,6 +42,10 @@ CREATE TABLE events (
     at REAL NOT NULL, kind TEXT NOT NULL, data TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX events_run ON events(run_id, id);
+CREATE TABLE controls (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, task_id TEXT NOT NULL,
+    action TEXT NOT NULL, at REAL NOT NULL, done INTEGER NOT NULL DEFAULT 0
+);
 """
 
 
@@ -113,8 +118,17 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=30000")
-        if self.db.execute("PRAGMA user_version").fetchone()[0] == 0:
-            self.db.executescript(f"BEGIN IMMEDIATE;{SCHEMA}PRAGMA user_version=1;COMMIT;")
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version == 0:
+            script = f"BEGIN IMMEDIATE;{SCHEMA}PRAGMA user_version={SCHEMA_VERSION};COMMIT;"
+            self.db.executescript(script)
+        elif version != SCHEMA_VERSION:
+            self.db.close()
+            raise StateError(
+                f"{path} was written by another version of podium (schema {version}, this one "
+                f"reads {SCHEMA_VERSION}); move it aside to start afresh (runs in it are not lost: "
+                "their branches stay in git)"
+            )
 
     def close(self) -> None:
         self.db.close()
@@ -212,6 +226,27 @@ class Store:
     ) -> None:
         with self.tx() as db:
             self._event(db, run_id, task_id, at, kind, data)
+
+    def request(self, run_id: str, task_id: str, action: str, at: float) -> None:
+        """Ask the coordinator of a run (another process, maybe) to cancel or retry a task."""
+        if action not in ("cancel", "retry"):
+            raise StateError(f"unknown action {action!r} (known: cancel, retry)")
+        with self.tx() as db:
+            self._task(db, run_id, task_id)
+            db.execute(
+                "INSERT INTO controls (run_id, task_id, action, at) VALUES (?,?,?,?)",
+                (run_id, task_id, action, at),
+            )
+
+    def take_requests(self, run_id: str) -> list[tuple[str, str]]:
+        """The (task, action) requests not yet handled, oldest first; marks them handled."""
+        with self.tx() as db:
+            rows = db.execute(
+                "SELECT id, task_id, action FROM controls WHERE run_id=? AND done=0 ORDER BY id",
+                (run_id,),
+            ).fetchall()
+            db.executemany("UPDATE controls SET done=1 WHERE id=?", [(r[0],) for r in rows])
+        return [(r[1], r[2]) for r in rows]
 
     # -- reads -------------------------------------------------------------------------
 
