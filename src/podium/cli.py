@@ -14,14 +14,14 @@ from podium import __version__
 
 # Commands that live in their own modules, imported only when used (or listed by --help).
 LAZY = {
-    "agents": "podium.doctor:agents_command",
-    "doctor": "podium.doctor:doctor_command",
-    "plan": "podium.planner:plan_command",
-    "live": "podium.tui:live_command",
-    "report": "podium.report:report_command",
-    "cost": "podium.money:cost_command",
-    "explain": "podium.money:explain_command",
-    "mcp": "podium.mcpserver:mcp_command",
+    "agents": ("podium.doctor:agents_command", "Each agent: found, version, usable or why not."),
+    "doctor": ("podium.doctor:doctor_command", "Check git, the repository, agents, config, gates."),
+    "plan": ("podium.planner:plan_command", "Turn a goal into a plan with one agent call."),
+    "live": ("podium.tui:live_command", "Watch a run in a terminal UI; cancel or retry tasks."),
+    "report": ("podium.report:report_command", "Write a self-contained HTML report of a run."),
+    "cost": ("podium.money:cost_command", "What a run cost, per task, agent and model."),
+    "explain": ("podium.money:explain_command", "Why a task got the agent and model it got."),
+    "mcp": ("podium.mcpserver:mcp_command", "Serve podium's tools to an IDE over MCP."),
 }
 
 
@@ -31,13 +31,27 @@ class PodiumGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         from importlib.util import find_spec
 
-        lazy = [name for name, spec in LAZY.items() if find_spec(spec.split(":")[0])]
+        lazy = [name for name, (spec, _) in LAZY.items() if find_spec(spec.split(":")[0])]
         return sorted([*super().list_commands(ctx), *lazy])
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List commands without importing the lazy ones (their help text is kept here)."""
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in LAZY:
+                rows.append((name, LAZY[name][1]))
+            else:
+                command = super().get_command(ctx, name)
+                if command is not None and not command.hidden:
+                    rows.append((name, command.get_short_help_str(formatter.width - 6 - len(name))))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        spec = LAZY.get(cmd_name)
-        if spec is None:
+        if cmd_name not in LAZY:
             return super().get_command(ctx, cmd_name)
+        spec = LAZY[cmd_name][0]
         import importlib
 
         module, _, attr = spec.partition(":")
@@ -126,8 +140,12 @@ def run(
         parallel = max_parallel or loaded.max_parallel or config.max_parallel
         click.echo(render.dry_run_text(loaded, parallel, tuple(gates)))
         return
-    report = None if as_json else render.progress_line
-    row = api.run_plan(loaded, target=target, max_parallel=max_parallel, agent=agent, report=report)
+    from podium import progress
+
+    with progress.reporter(sys.stdout, repo, quiet=as_json) as report:
+        row = api.run_plan(
+            loaded, target=target, max_parallel=max_parallel, agent=agent, report=report
+        )
     _finish(repo, row.id, as_json)
 
 
@@ -183,11 +201,12 @@ def logs(task: str, run_id: str | None, attempt: int | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the final status as JSON.")
 def resume(run_id: str | None, as_json: bool) -> None:
     """Finish an interrupted run (the latest by default): nothing lost, nothing merged twice."""
-    from podium import api, render
+    from podium import api, progress
 
-    report = None if as_json else render.progress_line
-    row = api.resume_run(run_id, report=report)
-    _finish(api.repo_root(), row.id, as_json)
+    repo = api.repo_root()
+    with progress.reporter(sys.stdout, repo, quiet=as_json) as report:
+        row = api.resume_run(run_id, report=report)
+    _finish(repo, row.id, as_json)
 
 
 @main.command()

@@ -10,6 +10,8 @@ from typing import Any, Literal
 from podium.costs import Price, parse_prices
 from podium.errors import ConfigError
 
+Compare = Literal["auto", "pytest", "exit", "strict"]
+
 CONFIG_FILE = "podium.toml"
 
 
@@ -38,6 +40,13 @@ class Config:
     silence_timeout: float = 300.0
     agents: dict[str, AgentConfig] = field(default_factory=dict)
     prices: dict[str, Price] = field(default_factory=dict)
+    baseline: Compare = "auto"  # how a gate failing on the target is judged: auto | strict
+    compare: dict[str, Compare] = field(default_factory=dict)  # per gate: pytest|exit|strict
+    batch: int = 8  # most tasks the merge queue gates together
+    batch_wait: float = 0.5  # seconds the queue waits for more verified tasks to batch
+    gate_attempts: bool = False  # also run the gates in each attempt's own worktree
+    ladder: tuple[tuple[str, str | None], ...] = ()  # (agent, model) for attempts 2, 3, ...
+    conflict_retries: int = 1  # fresh attempts for a task whose merge conflicts
 
 
 _KEYS: dict[str, set[str]] = {
@@ -50,7 +59,13 @@ _KEYS: dict[str, set[str]] = {
         "timeouts",
         "agents",
         "prices",
+        "baseline",
+        "gate_compare",
+        "merge",
+        "retries",
     },
+    "merge": {"batch", "wait", "gate_attempts", "conflict_retries"},
+    "retries": {"ladder"},
     "worktrees": {"shared", "copy", "setup"},
     "timeouts": {"wall", "silence"},
     "agent": {"base_url", "api_key_env", "bin", "model", "args", "env"},
@@ -91,7 +106,37 @@ def parse_config(data: dict[str, Any], where: str) -> Config:
         silence_timeout=_positive(timeouts, "silence", f"{where} [timeouts]", 300.0),
         agents={name: _agent(name, table, where) for name, table in agents.items()},
         prices=parse_prices(_table(data, "prices", where), where),
+        **_merge_settings(data, where),
     )
+
+
+def _merge_settings(data: dict[str, Any], where: str) -> dict[str, Any]:
+    merge, retries = _table(data, "merge", where), _table(data, "retries", where)
+    _check_keys(merge, "merge", f"{where} [merge]")
+    _check_keys(retries, "retries", f"{where} [retries]")
+    baseline = data.get("baseline", "auto")
+    if baseline not in ("auto", "strict"):
+        raise ConfigError(f"{where}: baseline must be 'auto' or 'strict', not {baseline!r}")
+    compare = _table(data, "gate_compare", where)
+    for gate, kind in compare.items():
+        if kind not in ("pytest", "exit", "strict"):
+            raise ConfigError(f"{where} [gate_compare]: {gate!r} must be pytest, exit or strict")
+    at = f"{where} [merge]"
+    return {
+        "baseline": baseline,
+        "compare": dict(compare),
+        "batch": _positive(merge, "batch", at, 8),
+        "batch_wait": float(merge.get("wait", 0.5)),
+        "gate_attempts": bool(merge.get("gate_attempts", False)),
+        "conflict_retries": int(merge.get("conflict_retries", 1)),
+        "ladder": tuple(_rung(r) for r in _strings(retries, "ladder", f"{where} [retries]", ())),
+    }
+
+
+def _rung(text: str) -> tuple[str, str | None]:
+    """'claude:claude-opus-4-1' -> ('claude', 'claude-opus-4-1'); 'codex' -> ('codex', None)."""
+    agent, _, model = text.partition(":")
+    return agent.strip(), (model.strip() or None)
 
 
 def _agent(name: str, table: Any, where: str) -> AgentConfig:

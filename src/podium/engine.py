@@ -8,6 +8,7 @@ task is in; `resume` restarts a task at the phase it was in.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
@@ -29,13 +30,14 @@ from podium import (
 )
 from podium.adapters.base import Job
 from podium.config import Config
+from podium.mergequeue import MergeQueue
 from podium.plan import Plan, Task, estimate_minutes
 from podium.prompt import build_prompt
 from podium.reaper_client import Reaper
 from podium.store import AttemptRow, Store
 
 POLL = 0.5  # seconds between looks at requests (cancel or retry a task) in the store
-MAX_CONFLICTS = 1  # a task that conflicts gets this many fresh attempts on the new target
+FAILURES = ("agent_failed", "checks_failed", "gates_failed")
 Reporter = Callable[[str, str, str], None]  # (task id or "", what happened, detail)
 
 
@@ -79,7 +81,6 @@ class Engine:
         self.cancelled = asyncio.Event()
         self.stops: dict[str, asyncio.Event] = {}  # per task: stop its agent now
         self.git_lock = asyncio.Lock()
-        self.merge_lock = asyncio.Lock()
         self.resumed: dict[str, Phase] = {}  # task id -> the phase to continue it with
         self.views = tuple(
             scheduler.TaskView(t.id, t.after, t.files, t.priority, estimate_minutes(t), t.agent)
@@ -96,9 +97,36 @@ class Engine:
     # -- the loop ----------------------------------------------------------------------
 
     async def run(self) -> None:
+        base = self.store.run(self.s.run_id).base_commit
+        self.queue = MergeQueue(
+            self.merge_ctx, base, self.s.config.batch, self.s.config.batch_wait, self._record_batch
+        )
+        self.queue.busy_upstream = self._upstream
+        server = asyncio.create_task(self.queue.serve())
+        try:
+            await self._loop()
+        finally:
+            server.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await server
+        await asyncio.to_thread(self._drop_gate_dir)
+        faults.point("run-finishing")
+
+    def _upstream(self) -> int:
+        """Tasks that may soon reach the merge queue: worth a short wait to batch them."""
+        states = [t.state for t in self.store.tasks(self.s.run_id)]
+        return sum(s in (lifecycle.RUNNING, lifecycle.VERIFYING) for s in states)
+
+    def _record_batch(self, kind: str, data: dict[str, object]) -> None:
+        self.store.add_event(self.s.run_id, None, self.clock(), kind, data)
+
+    async def _loop(self) -> None:
         busy = {task: asyncio.create_task(phase()) for task, phase in self.resumed.items()}
         while True:
             states = {row.task_id: row.state for row in self.store.tasks(self.s.run_id)}
+            for task_id in busy:  # launched, but its first write to the store may not be done
+                if states[task_id] == lifecycle.PENDING:
+                    states[task_id] = lifecycle.RUNNING
             if self.cancelled.is_set():
                 self._cancel_pending(states)
             else:
@@ -111,8 +139,6 @@ class Engine:
             for task_id in [t for t, job in busy.items() if job in done]:
                 busy.pop(task_id).result()
             self._handle_requests()
-        await asyncio.to_thread(self._drop_gate_dir)
-        faults.point("run-finishing")
 
     def _apply(self, states: dict[str, str], busy: dict[str, asyncio.Task[None]]) -> None:
         state = scheduler.SchedState(self.views, states, self.s.max_parallel)
@@ -182,7 +208,8 @@ class Engine:
     async def _attempt(self, task: Task) -> None:
         row = next(r for r in self.store.tasks(self.s.run_id) if r.task_id == task.id)
         repo, run_id, n = self.s.repo, self.s.run_id, row.attempts + 1
-        note = f"the previous attempt did not land: {row.reason}" if row.reason else ""
+        task = self._escalated(task)
+        note = f"the previous attempt did not land: {row.reason[:1500]}" if row.reason else ""
         base = await asyncio.to_thread(git.out, repo, "rev-parse", f"refs/heads/{self.s.target}")
         att = Attempt(task, n, worktrees.worktree_path(repo, run_id, task.id, n), base)
         branch = worktrees.branch_name(run_id, task.id, n)
@@ -327,10 +354,23 @@ class Engine:
     def _after_agent_failure(self, att: Attempt, failure: str) -> None:
         if self.cancelled.is_set() or "run cancelled" in failure:
             self._settle(att.task, lifecycle.CANCELLED, failure)
-        elif self._count(att.task.id, "agent_failed") < self.s.config.max_attempts:
-            self._settle(att.task, lifecycle.PENDING, failure)
         else:
-            self._settle(att.task, lifecycle.FAILED, failure)
+            self._retry_or_fail(att.task, failure)
+
+    def _retry_or_fail(self, task: Task, reason: str) -> None:
+        """Another attempt (up the escalation ladder) while attempts remain, else failed."""
+        failures = sum(self._count(task.id, kind) for kind in FAILURES)
+        state = lifecycle.PENDING if failures < self.s.config.max_attempts else lifecycle.FAILED
+        self._settle(task, state, reason)
+
+    def _escalated(self, task: Task) -> Task:
+        """The agent and model for this task's next attempt: the ladder after each failure."""
+        failures = sum(self._count(task.id, kind) for kind in FAILURES)
+        ladder = self.s.config.ladder
+        if failures == 0 or not ladder:
+            return task
+        agent, model = ladder[min(failures, len(ladder)) - 1]
+        return replace(task, agent=agent, model=model or task.model)
 
     # -- phase 2: verify -----------------------------------------------------------------
 
@@ -346,7 +386,7 @@ class Engine:
             task,
             att.path,
             changed,
-            self.s.gates,
+            self.s.gates if self.s.config.gate_attempts else (),
             self.s.config.ownership,
             self.s.config.wall_timeout,
         )
@@ -364,9 +404,9 @@ class Engine:
         faults.point("checks-recorded")
         if not report.ok:
             self.store.update_attempt(run_id, task.id, att.n, outcome="checks_failed")
-            self._settle(task, lifecycle.FAILED, report.reason)
+            self._retry_or_fail(task, report.reason)
             return
-        if self.s.gates:
+        if self.s.gates and self.s.config.gate_attempts:
             self.merge_ctx.passed_trees.add(git.tree_of(repo, att.head))
         self.store.transition(run_id, task.id, lifecycle.MERGING, self.clock())
         faults.point("merging")
@@ -378,8 +418,7 @@ class Engine:
         run_id, repo, task = self.s.run_id, self.s.repo, att.task
         body = await asyncio.to_thread(merge.attempt_log, repo, att.base, att.head)
         message = merge.trailer_message(task.goal, body, run_id, task.id, att.n)
-        async with self.merge_lock:
-            result = await asyncio.to_thread(self._merge_serial, att.head, message)
+        result = await self.queue.submit(merge.Member(f"{run_id}/{task.id}", att.head, message))
         self.store.add_event(
             run_id,
             task.id,
@@ -394,13 +433,6 @@ class Engine:
         )
         await self._after_merge(att, result)
 
-    def _merge_serial(self, head: str, message: str) -> merge.MergeOutcome:
-        for _ in range(3):
-            result = merge.merge_commit(self.merge_ctx, head, message)
-            if result.status != "moved":
-                break
-        return result
-
     async def _after_merge(self, att: Attempt, result: merge.MergeOutcome) -> None:
         task = att.task
         self.store.update_attempt(self.s.run_id, task.id, att.n, outcome=result.status)
@@ -413,9 +445,12 @@ class Engine:
             await asyncio.to_thread(self._remove_worktrees, paths)  # superseded ones too
             faults.point("worktree-removed")
             self.report(task.id, "merged", (result.commit or "")[:10])
-        elif result.status == "conflict" and self._count(task.id, "conflict") <= MAX_CONFLICTS:
-            self._settle(task, lifecycle.PENDING, result.detail)
+        elif result.status == "conflict":
+            retry = self._count(task.id, "conflict") <= self.s.config.conflict_retries
+            self._settle(task, lifecycle.PENDING if retry else lifecycle.FAILED, result.detail)
             faults.point("task-requeued")
+        elif result.status == "gates_failed":
+            self._retry_or_fail(task, result.detail)
         else:
             self._settle(task, lifecycle.FAILED, result.detail)
 

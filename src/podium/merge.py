@@ -11,7 +11,8 @@ from typing import Literal
 
 from podium import faults, git
 from podium.config import Config
-from podium.janitor import CheckResult, run_gates
+from podium.gates import GateRun, no_worse, run_gate
+from podium.janitor import CheckResult
 from podium.worktrees import link_shared
 
 Status = Literal["merged", "conflict", "gates_failed", "moved", "dirty"]
@@ -26,6 +27,15 @@ class MergeOutcome:
     gates: tuple[CheckResult, ...] = ()
 
 
+@dataclass(frozen=True)
+class Member:
+    """One verified attempt waiting to land: its commit and its commit message."""
+
+    key: str  # run/task
+    commit: str
+    message: str
+
+
 @dataclass
 class MergeContext:
     """What stays the same across one run's merges."""
@@ -36,6 +46,8 @@ class MergeContext:
     config: Config
     gate_dir: Path  # a detached worktree where gates run on merge results
     passed_trees: set[str] = field(default_factory=set)  # trees known to pass the gates
+    baseline: dict[str, GateRun] | None = None  # each gate's result on the run's base
+    gate_runs: int = 0  # how many times the gates ran on a tree (for the record and benches)
 
 
 def trailer_message(subject: str, body: str, run_id: str, task_id: str, attempt: int) -> str:
@@ -46,45 +58,115 @@ def trailer_message(subject: str, body: str, run_id: str, task_id: str, attempt:
     return "\n\n".join(parts) + "\n"
 
 
-def merge_commit(ctx: MergeContext, commit: str, message: str) -> MergeOutcome:
-    """Land `commit`'s changes on the target as one new commit, or say why not."""
-    ref = f"refs/heads/{ctx.target}"
-    old = git.rev(ctx.repo, ref)
+def batch_message(members: Sequence[Member]) -> str:
+    """One commit for several tasks: each task's message as a section, every trailer last."""
+    if len(members) == 1:
+        return members[0].message
+    subjects, trailers = [], []
+    for m in members:
+        lines = m.message.strip().splitlines()
+        subjects.append(f"- {lines[0]}")
+        trailers += [ln for ln in lines if ln.startswith(("Podium-Task:", "Podium-Attempt:"))]
+    head = f"podium: land {len(members)} tasks"
+    return "\n\n".join([head, "\n".join(subjects), "\n".join(trailers)]) + "\n"
+
+
+@dataclass(frozen=True)
+class Combined:
+    """The members that merge cleanly, stacked on the target, and those that conflict."""
+
+    old: str
+    tree: str | None  # None when no member merged
+    members: tuple[Member, ...]
+    conflicts: tuple[tuple[Member, MergeOutcome], ...]
+
+
+def combine(ctx: MergeContext, members: Sequence[Member]) -> Combined | MergeOutcome:
+    """Merge each member in turn onto the target in git's object store; no worktree touched."""
+    old = git.rev(ctx.repo, f"refs/heads/{ctx.target}")
     if old is None:
         return MergeOutcome("moved", detail=f"target branch {ctx.target!r} no longer exists")
-    tree, conflicts = git.merge_tree(ctx.repo, old, commit)
-    faults.point("merge-tree-built")
-    if tree is None:
-        return MergeOutcome(
-            "conflict",
-            detail=conflict_detail(ctx.repo, old, commit, conflicts),
-            conflicts=tuple(conflicts),
-        )
-    if tree == git.tree_of(ctx.repo, old):
-        return MergeOutcome("merged", commit=old, detail="already in the target")
-    new = git.commit_tree(ctx.repo, tree, [old], message)
+    top, tree = old, None
+    kept: list[Member] = []
+    conflicts: list[tuple[Member, MergeOutcome]] = []
+    for m in members:
+        merged, paths = git.merge_tree(ctx.repo, top, m.commit)
+        faults.point("merge-tree-built")
+        if merged is None:
+            detail = conflict_detail(ctx.repo, top, m.commit, paths)
+            conflicts.append((m, MergeOutcome("conflict", detail=detail, conflicts=tuple(paths))))
+            continue
+        top = git.commit_tree(ctx.repo, merged, [top], m.message)
+        tree = merged
+        kept.append(m)
+    return Combined(old, tree, tuple(kept), tuple(conflicts))
+
+
+def land(ctx: MergeContext, combined: Combined) -> MergeOutcome:
+    """Gate the combined tree and publish it as one commit on the target."""
+    assert combined.tree is not None
+    if combined.tree == git.tree_of(ctx.repo, combined.old):
+        return MergeOutcome("merged", commit=combined.old, detail="already in the target")
+    new = git.commit_tree(ctx.repo, combined.tree, [combined.old], batch_message(combined.members))
     faults.point("merge-commit-made")
-    results = gate_tree(ctx, tree, new)
+    results = gate_tree(ctx, combined.tree, new)
     if not all(r.ok for r in results):
         failed = next(r for r in results if not r.ok)
+        where = "merged tree" if len(combined.members) == 1 else "merged tree of the batch"
         return MergeOutcome(
             "gates_failed",
-            detail=f"{failed.name} on the merged tree: {failed.detail}",
+            detail=f"{failed.name} on the {where}: {failed.detail}",
             gates=tuple(results),
         )
     faults.point("gates-passed")
-    return publish(ctx, old, new, tuple(results))
+    return publish(ctx, combined.old, new, tuple(results))
+
+
+def merge_commit(ctx: MergeContext, commit: str, message: str) -> MergeOutcome:
+    """Land one commit's changes on the target as one new commit, or say why not."""
+    combined = combine(ctx, [Member("", commit, message)])
+    if isinstance(combined, MergeOutcome):
+        return combined
+    if combined.conflicts:
+        return combined.conflicts[0][1]
+    return land(ctx, combined)
 
 
 def gate_tree(ctx: MergeContext, tree: str, commit: str) -> list[CheckResult]:
-    """Run the gates on a checkout of `commit`, unless this very tree already passed."""
+    """Run the gates on a checkout of `commit`, unless this very tree already passed.
+
+    Judged against the baseline: a gate failing there only blocks what makes it worse.
+    """
     if not ctx.gates or tree in ctx.passed_trees:
         return []
     prepare_gate_dir(ctx, commit)
-    results = run_gates(ctx.gates, ctx.gate_dir, ctx.config.wall_timeout)
+    ctx.gate_runs += 1
+    results = []
+    for gate in ctx.gates:
+        compare = ctx.config.compare.get(gate, ctx.config.baseline)
+        run = run_gate(gate, ctx.gate_dir, ctx.config.wall_timeout, compare)
+        base = (ctx.baseline or {}).get(gate)
+        results.append(no_worse(run, base, compare, gate))
+        if not results[-1].ok:
+            break
     if all(r.ok for r in results):
         ctx.passed_trees.add(tree)
     return results
+
+
+def measure_baseline(ctx: MergeContext, commit: str) -> dict[str, GateRun]:
+    """Run every gate once on the run's starting point."""
+    if ctx.baseline is None:
+        ctx.baseline = {}
+        if ctx.gates:
+            prepare_gate_dir(ctx, commit)
+            ctx.gate_runs += 1
+            for gate in ctx.gates:
+                compare = ctx.config.compare.get(gate, ctx.config.baseline)
+                ctx.baseline[gate] = run_gate(gate, ctx.gate_dir, ctx.config.wall_timeout, compare)
+            if all(r.result.ok for r in ctx.baseline.values()):
+                ctx.passed_trees.add(git.tree_of(ctx.repo, commit))
+    return ctx.baseline
 
 
 def prepare_gate_dir(ctx: MergeContext, commit: str) -> None:

@@ -26,9 +26,10 @@ def landed_commits(repo: Path, base: str, target: str) -> dict[str, str]:
     )
     found: dict[str, str] = {}
     for line in text.splitlines():
-        commit, _, key = line.partition(" ")
-        if key.strip():
-            found.setdefault(key.strip(), commit)
+        commit, _, keys = line.partition(" ")
+        for key in keys.split(","):  # a batch commit carries one trailer per task
+            if key.strip():
+                found.setdefault(key.strip(), commit)
     return found
 
 

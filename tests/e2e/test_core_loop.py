@@ -135,9 +135,9 @@ def test_mixed_plan_lands_only_verified_work(calc_repo: Path) -> None:
         assert (calc_repo / path).exists(), path
     assert git(calc_repo, "status", "--porcelain", "--untracked-files=no") == ""
 
-    # One commit per merged task, each with its trailer, and the tests pass at every one.
+    # Each merged task's trailer exactly once, and the tests pass at every commit podium added.
     commits = git(calc_repo, "rev-list", "--reverse", f"{base}..main").split()
-    assert len(commits) == 7
+    assert 1 <= len(commits) <= 7  # verified tasks may land together, as one batch
     trailers = git(
         calc_repo, "log", "--format=%(trailers:key=Podium-Task,valueonly)", f"{base}..main"
     ).split()
