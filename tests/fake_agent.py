@@ -3,6 +3,7 @@
 usage: fake_agent.py WORKTREE OP... where OP is one of
   sleep S | write PATH TEXT | replace PATH OLD NEW | say TEXT | commit MESSAGE | exit CODE | hang
   | first-attempt-hang (hangs only when PODIUM_ATTEMPT is 1)
+  | need-model M (exits 1 unless podium launched it with model M)
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ def main(argv: list[str]) -> int:
         elif op == "commit":
             subprocess.run(["git", "add", "-A"], cwd=root, check=True)
             subprocess.run(["git", "commit", "-qm", ops[0]], cwd=root, check=True)
+            ops = ops[1:]
+        elif op == "need-model":
+            if os.environ.get("PODIUM_MODEL") != ops[0]:
+                print(f"model {os.environ.get('PODIUM_MODEL')!r} is not up to it", flush=True)
+                return 1
             ops = ops[1:]
         elif op == "exit":
             return int(ops[0])

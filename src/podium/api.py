@@ -8,7 +8,7 @@ import json
 import os
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,22 +40,62 @@ def read_plan(repo: Path, path: Path, agent: str | None = None) -> Plan:
 
 def choose_target(repo: Path, target: str | None) -> str:
     """The branch podium lands on: --target, else the checked-out branch; it must be clean."""
+    name = _target_name(repo, target)
+    dirty = _dirty(repo, name)
+    if dirty:
+        raise PodiumError(
+            f"{name!r} is checked out at {dirty[0]} with uncommitted changes ({dirty[1]}); "
+            "podium never writes into a dirty working tree: commit or stash them, "
+            "or pass --target another branch"
+        )
+    return name
+
+
+def landing_branch(repo: Path, target: str | None) -> tuple[str, str]:
+    """Where a new run lands, and a notice when that is not the branch the user named.
+
+    A target checked out with uncommitted changes is never written to: podium lands on
+    `podium/land/<branch>` instead (made from the branch, or brought up to date with it)
+    and says how to bring the work in.
+    """
+    name = _target_name(repo, target)
+    dirty = _dirty(repo, name)
+    if not dirty:
+        return name, ""
+    land = f"podium/land/{name}"
+    head = git.out(repo, "rev-parse", f"refs/heads/{name}")
+    have = git.rev(repo, f"refs/heads/{land}")
+    if have is None or git.is_ancestor(repo, have, head):
+        git.run(repo, "update-ref", f"refs/heads/{land}", head, *([have] if have else []))
+    elif not git.is_ancestor(repo, head, have):
+        raise PodiumError(
+            f"{land!r} and {name!r} have diverged: merge {land} into {name} first "
+            f"(`git merge {land}`), then run again"
+        )
+    notice = (
+        f"{name!r} has uncommitted changes ({dirty[1]}), so podium lands on {land!r} instead; "
+        f"bring the work in later with `git merge {land}` (after committing or stashing yours)"
+    )
+    return land, notice
+
+
+def _target_name(repo: Path, target: str | None) -> str:
     name = target or git.current_branch(repo)
     if name is None:
         raise PodiumError("HEAD is detached: pass --target BRANCH to say where work should land")
     if git.rev(repo, f"refs/heads/{name}") is None:
         raise PodiumError(f"target branch {name!r} does not exist")
-    checkout = git.checked_out_at(repo, name)
-    if checkout is not None:
-        dirty = git.dirty_files(checkout)
-        if dirty:
-            shown = ", ".join(dirty[:5]) + (" ..." if len(dirty) > 5 else "")
-            raise PodiumError(
-                f"{name!r} is checked out at {checkout} with uncommitted changes ({shown}); "
-                "podium never writes into a dirty working tree: commit or stash them, "
-                "or pass --target another branch"
-            )
     return name
+
+
+def _dirty(repo: Path, name: str) -> tuple[Path, str] | None:
+    checkout = git.checked_out_at(repo, name)
+    if checkout is None:
+        return None
+    files = git.dirty_files(checkout)
+    if not files:
+        return None
+    return checkout, ", ".join(files[:5]) + (" ..." if len(files) > 5 else "")
 
 
 def next_run_id(store: Store, repo: Path) -> str:
@@ -192,16 +232,24 @@ def run_plan(
     agent: str | None = None,
     report: Reporter | None = None,
     cwd: Path | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> RunRow:
-    """Validate everything, then run the plan on the repository at cwd."""
+    """Validate everything, then run the plan on the repository at cwd.
+
+    `notify` hears what a user must know before the run starts (where work will land).
+    """
     repo = repo_root(cwd)
     config = load_config(repo)
     plan = plan_path if isinstance(plan_path, Plan) else read_plan(repo, plan_path, agent)
-    branch = choose_target(repo, target)
     store = open_store(repo)
     try:
         with repo_lock(repo, store):
+            branch, notice = landing_branch(repo, target)
+            if notice and notify is not None:
+                notify(notice)
             setup = create_run(repo, store, plan, config, branch, max_parallel)
+            if notice:
+                store.add_event(setup.run_id, None, time.time(), "run.notice", {"text": notice})
             return execute(setup, store, report)
     finally:
         store.close()

@@ -144,7 +144,12 @@ def run(
 
     with progress.reporter(sys.stdout, repo, quiet=as_json) as report:
         row = api.run_plan(
-            loaded, target=target, max_parallel=max_parallel, agent=agent, report=report
+            loaded,
+            target=target,
+            max_parallel=max_parallel,
+            agent=agent,
+            report=report,
+            notify=lambda text: click.echo(f"podium: {text}", err=True),
         )
     _finish(repo, row.id, as_json)
 

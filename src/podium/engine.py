@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Collection, Coroutine
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -80,6 +80,8 @@ class Engine:
         self.clock = clock
         self.cancelled = asyncio.Event()
         self.stops: dict[str, asyncio.Event] = {}  # per task: stop its agent now
+        self.live: Collection[str] = ()  # tasks with an attempt under way
+        self.queued: set[str] = set()  # tasks waiting in the merge queue
         self.git_lock = asyncio.Lock()
         self.resumed: dict[str, Phase] = {}  # task id -> the phase to continue it with
         self.views = tuple(
@@ -113,15 +115,15 @@ class Engine:
         faults.point("run-finishing")
 
     def _upstream(self) -> int:
-        """Tasks that may soon reach the merge queue: worth a short wait to batch them."""
-        states = [t.state for t in self.store.tasks(self.s.run_id)]
-        return sum(s in (lifecycle.RUNNING, lifecycle.VERIFYING) for s in states)
+        """Tasks at work that may soon reach the merge queue: worth a short wait to batch."""
+        return len(self.live) - len(self.queued)
 
     def _record_batch(self, kind: str, data: dict[str, object]) -> None:
         self.store.add_event(self.s.run_id, None, self.clock(), kind, data)
 
     async def _loop(self) -> None:
         busy = {task: asyncio.create_task(phase()) for task, phase in self.resumed.items()}
+        self.live = busy.keys()  # a live view: tasks with an attempt under way
         while True:
             states = {row.task_id: row.state for row in self.store.tasks(self.s.run_id)}
             for task_id in busy:  # launched, but its first write to the store may not be done
@@ -294,6 +296,7 @@ class Engine:
                 "PODIUM_TASK": task.id,
                 "PODIUM_ATTEMPT": str(n),
                 "PWD": str(att.path),
+                "PODIUM_MODEL": launch.model or task.model or "",
             }
         )
         limits = runner.Limits(self.s.config.wall_timeout, self.s.config.silence_timeout)
@@ -418,7 +421,12 @@ class Engine:
         run_id, repo, task = self.s.run_id, self.s.repo, att.task
         body = await asyncio.to_thread(merge.attempt_log, repo, att.base, att.head)
         message = merge.trailer_message(task.goal, body, run_id, task.id, att.n)
-        result = await self.queue.submit(merge.Member(f"{run_id}/{task.id}", att.head, message))
+        self.queued.add(task.id)
+        try:
+            member = merge.Member(f"{run_id}/{task.id}", att.head, message)
+            result = await self.queue.submit(member)
+        finally:
+            self.queued.discard(task.id)
         self.store.add_event(
             run_id,
             task.id,

@@ -160,7 +160,6 @@ def measure_baseline(ctx: MergeContext, commit: str) -> dict[str, GateRun]:
         ctx.baseline = {}
         if ctx.gates:
             prepare_gate_dir(ctx, commit)
-            ctx.gate_runs += 1
             for gate in ctx.gates:
                 compare = ctx.config.compare.get(gate, ctx.config.baseline)
                 ctx.baseline[gate] = run_gate(gate, ctx.gate_dir, ctx.config.wall_timeout, compare)

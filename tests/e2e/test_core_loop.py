@@ -182,13 +182,19 @@ def test_dirty_target_is_never_touched(calc_repo: Path) -> None:
     plan = {"name": "one", "agent": "command", "tasks": [task("t", ["write", "x.txt", "x"])]}
     (calc_repo / "plan.yaml").write_text(yaml.safe_dump(plan))
     proc = run_podium(calc_repo, "run", "plan.yaml")
-    assert proc.returncode == 2
-    assert "uncommitted changes (calc/core.py)" in proc.stderr
+    assert proc.returncode == 0, proc.stderr
+    # The work lands on an integration branch, and podium says how to bring it in.
+    assert "'main' has uncommitted changes (calc/core.py)" in proc.stderr
+    assert "git merge podium/land/main" in proc.stderr
+    assert git(calc_repo, "show", "podium/land/main:x.txt") == "x"
     assert (calc_repo / "calc/core.py").read_text() == "# my unsaved work\n"
-    assert not (calc_repo / ".podium" / "worktrees").exists()
-    # Another branch as target is fine, and the dirty checkout is left alone.
+    assert not (calc_repo / "x.txt").exists()
+    assert git(calc_repo, "log", "-1", "--format=%s", "main") == "initial"
+    # An explicit --target is used as given, and the dirty checkout is still left alone.
     git(calc_repo, "branch", "integration")
+    plan["tasks"] = [task("u", ["write", "y.txt", "y"])]
+    (calc_repo / "plan.yaml").write_text(yaml.safe_dump(plan))
     proc = run_podium(calc_repo, "run", "plan.yaml", "--target", "integration")
     assert proc.returncode == 0, proc.stderr
-    assert git(calc_repo, "show", "integration:x.txt") == "x"
+    assert git(calc_repo, "show", "integration:y.txt") == "y"
     assert (calc_repo / "calc/core.py").read_text() == "# my unsaved work\n"

@@ -33,7 +33,7 @@ class CommandAdapter:
         return Availability(True, version="builtin")
 
     def launch(self, job: Job) -> Launch:
-        return Launch(argv=expand(job.task.command, job), inherit_env=True)
+        return Launch(argv=expand(job.task.command, job), inherit_env=True, model=job.model)
 
     def parse(self, line: str) -> Sequence[AgentEvent]:
         return (AgentEvent("text", line),)
