@@ -437,6 +437,7 @@ class Engine:
                 "status": result.status,
                 "detail": result.detail,
                 "commit": result.commit,
+                "gates": [{"name": g.name, "ok": g.ok, "detail": g.detail} for g in result.gates],
             },
         )
         await self._after_merge(att, result)
