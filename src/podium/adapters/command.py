@@ -39,6 +39,8 @@ class CommandAdapter:
         return (AgentEvent("text", line),)
 
     def verdict(self, exit_code: int, events: Sequence[AgentEvent]) -> Verdict:
+        if any(e.kind == "result" and e.is_error for e in events):
+            return Verdict(False, "the command reported an error")
         if exit_code == 0:
             return Verdict(True)
         return Verdict(False, f"command exited with status {exit_code}")
