@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -27,58 +30,46 @@ REPO_FILES = {
     "README.md": "# inventory\n\nA tiny package that podium's demo improves.\n",
 }
 
-EDITOR = '''"""The demo's stand-in agent: applies the edits listed in its prompt file."""
-import json, sys
-from pathlib import Path
-
-root, prompt = Path(sys.argv[1]), Path(sys.argv[2]).read_text()
-for line in prompt.splitlines():
-    if line.startswith("EDIT "):
-        edit = json.loads(line[5:])
-        path = root / edit["path"]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(edit["text"])
-        print(f"wrote {edit['path']}")
-'''
+AGENTS = ("claude", "gemini")  # two real agent CLIs, speaking two different model APIs
+KEY_ENV = "PODIUM_DEMO_KEY"
 
 
-def edit(path: str, text: str) -> str:
-    import json
-
-    return "EDIT " + json.dumps({"path": path, "text": text})
+def script(*files: tuple[str, str]) -> str:
+    """The lines that tell podium's scripted model server what this task's model does."""
+    steps = [{"write_file": {"path": path, "content": text}} for path, text in files]
+    return "PODIUM-SCRIPT: " + json.dumps([*steps, {"text": "Done."}])
 
 
 def demo_plan(python: str) -> dict[str, object]:
-    """Six tasks in three waves; each says exactly what its stand-in agent writes."""
+    """Six tasks in three waves, shared between the two agents; each says what its model does."""
 
     def task(
-        id: str, goal: str, files: list[str], edits: list[str], **extra: object
+        id: str, agent: str, goal: str, files: list[tuple[str, str]], **extra: object
     ) -> dict[str, object]:
         return {
             "id": id,
             "goal": goal,
-            "description": "\n".join(edits),
-            "files": files,
-            "command": [python, "tools/edit.py", "{worktree}", "{prompt_file}"],
+            "agent": agent,
+            "files": [f for f, _ in files],
+            "description": f"PODIUM-TAG: {id}\n{script(*files)}",
             **extra,
         }
 
+    restock = "def restock(items, n):\n    return [(name, q + n) for name, q in items]\n"
+    low = "def low(items, limit=2):\n    return [name for name, q in items if q < limit]\n"
     return {
         "name": "inventory-demo",
-        "agent": "command",
+        "agent": AGENTS[0],
         "max_parallel": 3,
         "gates": [f"{python} -m pytest -q -p no:cacheprovider"],
         "tasks": [
             task(
                 "restock",
-                "Add a restock helper",
-                ["inventory/restock.py", "tests/test_restock.py"],
+                "claude",
+                "Add a restock helper with a test",
                 [
-                    edit(
-                        "inventory/restock.py",
-                        "def restock(items, n):\n    return [(name, q + n) for name, q in items]\n",
-                    ),
-                    edit(
+                    ("inventory/restock.py", restock),
+                    (
                         "tests/test_restock.py",
                         "from inventory.restock import restock\n\n\n"
                         "def test_restock():\n    assert restock([('a', 1)], 2) == [('a', 3)]\n",
@@ -88,15 +79,11 @@ def demo_plan(python: str) -> dict[str, object]:
             ),
             task(
                 "lowstock",
-                "Report items that run low",
-                ["inventory/low.py", "tests/test_low.py"],
+                "gemini",
+                "Report items that run low, with a test",
                 [
-                    edit(
-                        "inventory/low.py",
-                        "def low(items, limit=2):\n"
-                        "    return [name for name, q in items if q < limit]\n",
-                    ),
-                    edit(
+                    ("inventory/low.py", low),
+                    (
                         "tests/test_low.py",
                         "from inventory.low import low\n\n\n"
                         "def test_low():\n    assert low([('a', 1), ('b', 5)]) == ['a']\n",
@@ -105,10 +92,10 @@ def demo_plan(python: str) -> dict[str, object]:
             ),
             task(
                 "money",
-                "Add prices and a stock value",
-                ["inventory/value.py"],
+                "gemini",
+                "Add the stock's value",
                 [
-                    edit(
+                    (
                         "inventory/value.py",
                         "def value(items, prices):\n"
                         "    return sum(q * prices[name] for name, q in items)\n",
@@ -118,15 +105,14 @@ def demo_plan(python: str) -> dict[str, object]:
             ),
             task(
                 "report",
+                "claude",
                 "A stock report using restock and low",
-                ["inventory/report.py"],
                 [
-                    edit(
+                    (
                         "inventory/report.py",
                         "from inventory.low import low\n"
-                        "from inventory.restock import restock\n\n\n"
-                        "def report(items):\n    return {'low': low(items), "
-                        "'after_restock': restock(items, 1)}\n",
+                        "from inventory.restock import restock\n\n\ndef report(items):\n"
+                        "    return {'low': low(items), 'after_restock': restock(items, 1)}\n",
                     )
                 ],
                 after=["restock", "lowstock"],
@@ -134,10 +120,10 @@ def demo_plan(python: str) -> dict[str, object]:
             ),
             task(
                 "cli",
+                "gemini",
                 "A command line entry point",
-                ["inventory/__main__.py"],
                 [
-                    edit(
+                    (
                         "inventory/__main__.py",
                         "from inventory.report import report\n\n"
                         "print(report([('apples', 1), ('pears', 4)]))\n",
@@ -148,9 +134,9 @@ def demo_plan(python: str) -> dict[str, object]:
             ),
             task(
                 "docs",
+                "claude",
                 "Document the package",
-                ["README.md", "docs/**"],
-                [edit("docs/usage.md", "# Usage\n\n`python -m inventory` prints a report.\n")],
+                [("docs/usage.md", "# Usage\n\n`python -m inventory` prints a stock report.\n")],
                 after=["report", "money"],
                 checks=[{"file_contains": {"path": "docs/usage.md", "text": "python -m"}}],
             ),
@@ -162,7 +148,7 @@ def make_repo(where: Path) -> Path:
     repo = where / "inventory"
     if repo.exists():
         shutil.rmtree(repo)
-    for name, text in {**REPO_FILES, "tools/edit.py": EDITOR}.items():
+    for name, text in REPO_FILES.items():
         path = repo / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -173,23 +159,71 @@ def make_repo(where: Path) -> Path:
     return repo
 
 
+def missing_agents() -> list[str]:
+    from podium import adapters
+
+    os.environ.setdefault(KEY_ENV, "sk-podium-demo")
+    return [
+        name
+        for name in AGENTS
+        if not adapters.get(name).available().usable
+        and "not authenticated" not in adapters.get(name).available().why
+    ]
+
+
 def run_demo(where: Path | None, keep: bool) -> int:
+    from podium.errors import PodiumError
+    from podium.testing import ScriptedServer
+
+    missing = missing_agents()
+    if missing:
+        raise PodiumError(
+            f"the demo drives real agent CLIs and {', '.join(missing)} is not installed: run "
+            f"`scripts/install-agents {' '.join(AGENTS)}` and put .tools/bin on PATH "
+            "(scripts/demo does both)"
+        )
     base = Path(where) if where else Path(tempfile.mkdtemp(prefix="podium-demo-"))
     repo = make_repo(base)
     plan = repo.parent / "demo-plan.yaml"
     plan.write_text(yaml.safe_dump(demo_plan(sys.executable), sort_keys=False))
-    print(f"demo repository: {repo}\nplan: {plan}\n")
-    row = api.run_plan(plan, report=render.progress_line, cwd=repo)
+    os.environ[KEY_ENV] = "sk-podium-demo"
+    with ScriptedServer() as server:
+        (repo / "podium.toml").write_text(
+            "".join(
+                f'[agents.{name}]\nbase_url = "{server.url}"\napi_key_env = "{KEY_ENV}"\n'
+                for name in AGENTS
+            )
+        )
+        print(
+            f"demo repository: {repo}\nplan: {plan}\nmodel: podium's scripted model server "
+            f"at {server.url} (no provider is called)\n"
+        )
+        row = api.run_plan(plan, report=render.progress_line, cwd=repo)
+        served = server.usage()
+    return summarize(repo, row.id, served, base, keep or where is not None)
+
+
+def summarize(repo: Path, run_id: str, served: dict[str, Any], base: Path, keep: bool) -> int:
     store = api.open_store(repo)
-    print("\n" + render.status_text(render.status_data(store, row.id)))
-    code = api.exit_code(store, row.id)
+    data = render.status_data(store, run_id)
+    print("\n" + render.status_text(data))
+    attempts = [a for t in data["tasks"] for a in t["attempt_list"]]
+    tokens = sum(a["input_tokens"] + a["output_tokens"] for a in attempts)
+    cost = sum(a["cost_usd"] for a in attempts)
+    total = served.get("total", {})
+    print(
+        f"\ntokens recorded by podium: {tokens:,} (the model server served "
+        f"{total.get('input_tokens', 0) + total.get('output_tokens', 0):,}); "
+        f"cost at list prices: ${cost:.4f}"
+    )
+    code = api.exit_code(store, run_id)
     store.close()
     log = subprocess.run(
         ["git", "log", "--oneline", "main"], cwd=repo, capture_output=True, text=True
     ).stdout
     print(f"\nmain now:\n{log}")
-    if keep or where:
-        print(f"kept: {repo}")
+    if keep:
+        print(f"kept: {repo}  (try: cd {repo} && podium status && podium report)")
     else:
         shutil.rmtree(base, ignore_errors=True)
     return code
