@@ -46,6 +46,7 @@ class Task:
     command: tuple[str, ...] = ()  # argv template, only for agent "command"
     checks: tuple[Check, ...] = ()
     budget_usd: float | None = None
+    agents: tuple[str, ...] = ()  # other agents the task may move to (rate limits, quotas)
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,7 @@ def _dump_task(task: Task, plan_agent: str) -> dict[str, Any]:
     _put(out, "command", list(task.command), [])
     _put(out, "checks", [_dump_check(check) for check in task.checks], [])
     _put(out, "budget_usd", _number(task.budget_usd), None)
+    _put(out, "agents", list(task.agents), [])
     return out
 
 

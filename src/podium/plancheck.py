@@ -141,6 +141,9 @@ def _check_agent(
             "uses agent 'command' but has no 'command'; give an argv list such as "
             '["python", "tools/edit.py", "{worktree}", "{prompt_file}"]',
         )
+    for other in task.agents:
+        if other not in agents:
+            err("agents", f"may move to {_unknown_agent(other, agents)}")
     if task.command and task.agent != "command":
         err("command", f"has a 'command' but its agent is '{task.agent}'; set agent: command")
 

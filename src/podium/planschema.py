@@ -84,6 +84,7 @@ class TaskModel(_Model):
     command: Argv = Field(default_factory=list)
     checks: list[CheckModel] = Field(default_factory=list)
     budget_usd: float | None = None
+    agents: TextList = Field(default_factory=list)
 
 
 class PlanModel(_Model):
@@ -162,6 +163,7 @@ def _task(m: TaskModel, plan_agent: str) -> Task:
         command=tuple(m.command),
         checks=tuple(_check(c) for c in m.checks),
         budget_usd=m.budget_usd,
+        agents=tuple(m.agents),
     )
 
 
