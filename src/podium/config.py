@@ -22,6 +22,7 @@ class AgentConfig:
     base_url: str | None = None
     api_key_env: str | None = None
     bin: str | None = None  # the executable, when it is not on PATH under its usual name
+    provider: str | None = None  # who serves its model, for provider caps (default: by agent)
     model: str | None = None
     args: tuple[str, ...] = ()
     env: tuple[tuple[str, str], ...] = ()
@@ -47,6 +48,9 @@ class Config:
     gate_attempts: bool = False  # also run the gates in each attempt's own worktree
     ladder: tuple[tuple[str, str | None], ...] = ()  # (agent, model) for attempts 2, 3, ...
     conflict_retries: int = 1  # fresh attempts for a task whose merge conflicts
+    fallback: tuple[str, ...] = ()  # agents a task may move to when its own is rate limited
+    caps: dict[str, int] = field(default_factory=dict)  # agent -> most attempts at once
+    provider_caps: dict[str, int] = field(default_factory=dict)  # provider -> most at once
 
 
 _KEYS: dict[str, set[str]] = {
@@ -63,12 +67,15 @@ _KEYS: dict[str, set[str]] = {
         "gate_compare",
         "merge",
         "retries",
+        "fallback",
+        "caps",
+        "provider_caps",
     },
     "merge": {"batch", "wait", "gate_attempts", "conflict_retries"},
     "retries": {"ladder"},
     "worktrees": {"shared", "copy", "setup"},
     "timeouts": {"wall", "silence"},
-    "agent": {"base_url", "api_key_env", "bin", "model", "args", "env"},
+    "agent": {"base_url", "api_key_env", "bin", "model", "args", "env", "provider"},
 }
 
 
@@ -130,7 +137,37 @@ def _merge_settings(data: dict[str, Any], where: str) -> dict[str, Any]:
         "gate_attempts": bool(merge.get("gate_attempts", False)),
         "conflict_retries": int(merge.get("conflict_retries", 1)),
         "ladder": tuple(_rung(r) for r in _strings(retries, "ladder", f"{where} [retries]", ())),
+        "fallback": _strings(data, "fallback", where, ()),
+        "caps": _caps(data, "caps", where),
+        "provider_caps": _caps(data, "provider_caps", where),
     }
+
+
+def _caps(data: dict[str, Any], key: str, where: str) -> dict[str, int]:
+    table = _table(data, key, where)
+    for name, value in table.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"{where} [{key}]: {name} must be a whole number of at least 1")
+    return dict(table)
+
+
+PROVIDERS = {
+    "claude": "anthropic",
+    "codex": "openai",
+    "gemini": "google",
+    "qwen": "qwen",
+    "copilot": "github",
+    "opencode": "openai",
+    "aider": "openai",
+    "command": "local",
+}
+
+
+def provider_of(agent: str, config: Config) -> str:
+    own = config.agents.get(agent)
+    if own is not None and own.provider:
+        return own.provider
+    return PROVIDERS.get(agent, agent)
 
 
 def _rung(text: str) -> tuple[str, str | None]:
@@ -151,6 +188,7 @@ def _agent(name: str, table: Any, where: str) -> AgentConfig:
         base_url=table.get("base_url"),
         api_key_env=table.get("api_key_env"),
         bin=table.get("bin"),
+        provider=table.get("provider"),
         model=table.get("model"),
         args=_strings(table, "args", at, ()),
         env=tuple(sorted(env.items())),

@@ -48,3 +48,18 @@ def cost(
 ) -> float:
     price = price_of(model, overrides or {})
     return (input_tokens * price.input + output_tokens * price.output) / 1_000_000
+
+
+# Tokens an attempt of each complexity is expected to use when podium has no history yet.
+EXPECTED_TOKENS = {"low": (20_000, 2_000), "medium": (60_000, 6_000), "high": (150_000, 15_000)}
+
+
+def estimate(
+    complexity: str, model: str | None, overrides: dict[str, Price], history: list[float]
+) -> float:
+    """Expected dollars for one attempt: the mean of past attempts like it, else a guess from
+    the complexity's expected tokens at the model's price."""
+    if history:
+        return sum(history) / len(history)
+    tokens_in, tokens_out = EXPECTED_TOKENS.get(complexity, EXPECTED_TOKENS["medium"])
+    return cost(model, tokens_in, tokens_out, overrides)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Collection, Coroutine
+from collections.abc import Callable, Collection, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -28,16 +28,18 @@ from podium import (
     scheduler,
     worktrees,
 )
-from podium.adapters.base import Job
-from podium.config import Config
+from podium.adapters.base import AgentEvent, Job
+from podium.config import Config, provider_of
 from podium.mergequeue import MergeQueue
 from podium.plan import Plan, Task, estimate_minutes
 from podium.prompt import build_prompt
+from podium.quotas import Quotas
 from podium.reaper_client import Reaper
 from podium.store import AttemptRow, Store
 
 POLL = 0.5  # seconds between looks at requests (cancel or retry a task) in the store
 FAILURES = ("agent_failed", "checks_failed", "gates_failed")
+MAX_RATE_LIMITED = 5  # attempts a task may lose to rate limits before it fails
 Reporter = Callable[[str, str, str], None]  # (task id or "", what happened, detail)
 
 
@@ -50,6 +52,7 @@ class RunSetup:
     config: Config
     gates: tuple[str, ...]
     max_parallel: int
+    budget: float | None = None  # dollars for the whole run; None = no limit
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,9 @@ class Engine:
         self.stops: dict[str, asyncio.Event] = {}  # per task: stop its agent now
         self.live: Collection[str] = ()  # tasks with an attempt under way
         self.queued: set[str] = set()  # tasks waiting in the merge queue
+        self.quotas = Quotas(setup.config.caps, setup.config.fallback)
+        self.assigned: dict[str, str] = {}  # task -> the agent its current attempt uses
+        self.stopped_by_budget = False
         self.git_lock = asyncio.Lock()
         self.resumed: dict[str, Phase] = {}  # task id -> the phase to continue it with
         self.views = tuple(
@@ -134,7 +140,9 @@ class Engine:
             else:
                 self._apply(states, busy)
             if not busy:
-                break
+                if not await self._wait_for_quota(states):
+                    break
+                continue
             done, _ = await asyncio.wait(
                 busy.values(), timeout=POLL, return_when=asyncio.FIRST_COMPLETED
             )
@@ -142,8 +150,78 @@ class Engine:
                 busy.pop(task_id).result()
             self._handle_requests()
 
+    async def _wait_for_quota(self, states: dict[str, str]) -> bool:
+        """Nothing is running but work is left: wait for a rate limit's reset, or stop for
+        the budget. True when the loop should go on."""
+        pending = [t for t, s in states.items() if s == lifecycle.PENDING]
+        if not pending or self.cancelled.is_set():
+            return False
+        reset = self.quotas.next_reset()
+        if reset is not None:
+            self.report(
+                "",
+                "waiting",
+                f"all agents for the ready tasks are rate limited until "
+                f"{time.strftime('%H:%M:%S', time.localtime(reset))}",
+            )
+            await asyncio.sleep(max(0.0, min(reset - self.clock(), 60.0)) + 0.05)
+            return True
+        if self.s.budget is not None:
+            self.stopped_by_budget = True
+            self.report(
+                "",
+                "stopped",
+                f"the run's budget of ${self.s.budget:.2f} cannot cover "
+                "the next task; `podium resume --budget N` carries on",
+            )
+        return False
+
+    def _sched_state(self, states: dict[str, str]) -> scheduler.SchedState:
+        now = self.clock()
+        pending = {t for t, s in states.items() if s == lifecycle.PENDING}
+        moves = self.quotas.moves(self.s.plan.tasks, pending)
+        agent_for = {**self.assigned, **moves}
+        agents = {agent_for.get(t.id, t.agent) for t in self.s.plan.tasks}
+        budget_left = None
+        estimates: dict[str, float] = {}
+        if self.s.budget is not None:
+            estimates = self._estimates(agent_for, pending)
+            busy = [t for t, s in states.items() if s in lifecycle.BUSY]
+            spent = sum(a.cost_usd for a in self.store.attempts(self.s.run_id))
+            budget_left = (
+                self.s.budget - spent - sum(self._estimates(agent_for, set(busy)).values())
+            )
+        return scheduler.SchedState(
+            self.views,
+            states,
+            self.s.max_parallel,
+            agent_caps=self.quotas.agent_caps(now, self.s.max_parallel),
+            agent_for=agent_for,
+            group_of={a: provider_of(a, self.s.config) for a in agents},
+            group_caps=self.s.config.provider_caps,
+            budget_left=budget_left,
+            estimates=estimates,
+        )
+
+    def _estimates(self, agent_for: dict[str, str], ids: set[str]) -> dict[str, float]:
+        """Expected dollars per task: past attempts of its agent here, else a price guess."""
+        history: dict[str, list[float]] = {}
+        out = {}
+        for task in self.s.plan.tasks:
+            if task.id not in ids:
+                continue
+            agent = agent_for.get(task.id, task.agent)
+            if agent not in history:
+                history[agent] = self.store.costs_of(agent)
+            own = self.s.config.agents.get(agent)
+            model = task.model or (own.model if own else None)
+            out[task.id] = costs.estimate(
+                task.complexity, model, self.s.config.prices, history[agent]
+            )
+        return out
+
     def _apply(self, states: dict[str, str], busy: dict[str, asyncio.Task[None]]) -> None:
-        state = scheduler.SchedState(self.views, states, self.s.max_parallel)
+        state = self._sched_state(states)
         for action in scheduler.decide(state):
             if isinstance(action, scheduler.Block):
                 why = f"blocked: depends on {action.by!r}, which {states[action.by]}"
@@ -160,6 +238,11 @@ class Engine:
                 faults.point("task-blocked")
             else:
                 task = self.s.plan.task(action.task)
+                agent = state.agent_for.get(task.id, task.agent)
+                if agent != task.agent:
+                    self.report(task.id, "moved", f"to {agent}: {task.agent} is rate limited")
+                    task = replace(task, agent=agent, model=None)
+                self.assigned[task.id] = agent
                 busy[task.id] = asyncio.create_task(self._attempt(task))
 
     def _handle_requests(self) -> None:
@@ -254,7 +337,7 @@ class Engine:
             failure = outcome.reason or self._judge(task, outcome)
         if failure is not None:
             self._finish_attempt(att, outcome, "agent_failed", failure)
-            self._after_agent_failure(att, failure)
+            self._after_agent_failure(att, outcome, failure)
             return
         head = await asyncio.to_thread(
             worktrees.commit_leftovers,
@@ -299,7 +382,15 @@ class Engine:
                 "PODIUM_MODEL": launch.model or task.model or "",
             }
         )
-        limits = runner.Limits(self.s.config.wall_timeout, self.s.config.silence_timeout)
+        model = launch.model or task.model
+
+        def price(events: Sequence[AgentEvent]) -> float:
+            tin, tout, own = runner.summarize(events)
+            return own if own is not None else costs.cost(model, tin, tout, self.s.config.prices)
+
+        limits = runner.Limits(
+            self.s.config.wall_timeout, self.s.config.silence_timeout, task.budget_usd, price
+        )
 
         def started(pid: int) -> None:
             start = self.reaper.add(pid)
@@ -314,6 +405,13 @@ class Engine:
             self.reaper.remove(outcome.pid)
         for event in outcome.events:
             if event.kind == "rate_limit":
+                until = self.quotas.rate_limited(task.agent, event.reset_at, self.clock())
+                self.report(
+                    task.id,
+                    "limited",
+                    f"{task.agent} rate limited until "
+                    f"{time.strftime('%H:%M:%S', time.localtime(until))}",
+                )
                 self.store.add_event(
                     run_id,
                     task.id,
@@ -354,9 +452,18 @@ class Engine:
             cost_usd=cost or 0.0,
         )
 
-    def _after_agent_failure(self, att: Attempt, failure: str) -> None:
+    def _after_agent_failure(
+        self, att: Attempt, outcome: runner.Outcome | None, failure: str
+    ) -> None:
         if self.cancelled.is_set() or "run cancelled" in failure:
             self._settle(att.task, lifecycle.CANCELLED, failure)
+        elif outcome is not None and outcome.killed == "budget":
+            self._settle(att.task, lifecycle.FAILED, failure)
+        elif outcome is not None and any(e.kind == "rate_limit" for e in outcome.events):
+            self.store.update_attempt(self.s.run_id, att.task.id, att.n, outcome="rate_limited")
+            limited = self._count(att.task.id, "rate_limited")
+            state = lifecycle.PENDING if limited < MAX_RATE_LIMITED else lifecycle.FAILED
+            self._settle(att.task, state, failure)
         else:
             self._retry_or_fail(att.task, failure)
 

@@ -23,6 +23,8 @@ KILL_GRACE = 3.0
 class Limits:
     wall: float  # seconds from spawn
     silence: float  # seconds without a line of output
+    budget: float | None = None  # dollars; the attempt is stopped once its usage passes it
+    price: Callable[[Sequence[AgentEvent]], float] | None = None  # events so far -> dollars
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class Outcome:
             return "agent killed: no output within the silence timeout"
         if self.killed == "cancelled":
             return "agent stopped: run cancelled"
+        if self.killed == "budget":
+            return "agent stopped: it passed the task's budget"
         return ""
 
 
@@ -98,9 +102,9 @@ async def run_agent(
     if on_start is not None:
         on_start(proc.pid)
     events: list[AgentEvent] = []
-    last = [time.monotonic()]
+    last = [time.monotonic(), 0.0]  # last output time, over-budget flag
     with log_path.open("ab") as log:
-        reader = asyncio.create_task(_pump(proc, adapter, log, events, last))
+        reader = asyncio.create_task(_pump(proc, adapter, log, events, last, limits))
         killed = await _supervise(proc, limits, last, cancelled)
         kill_group(proc.pid)
         with contextlib.suppress(asyncio.TimeoutError):
@@ -115,6 +119,7 @@ async def _pump(
     log: object,
     events: list[AgentEvent],
     last: list[float],
+    limits: Limits,
 ) -> None:
     assert proc.stdout is not None
     write = log.write  # type: ignore[attr-defined]
@@ -129,7 +134,14 @@ async def _pump(
         write(raw)
         line = raw.decode("utf-8", "replace").rstrip("\r\n")
         with contextlib.suppress(Exception):  # an adapter's parse error never stops the run
-            events.extend(adapter.parse(line))
+            new = adapter.parse(line)
+            events.extend(new)
+            if (
+                limits.budget is not None
+                and limits.price is not None
+                and any(e.kind == "usage" for e in new)
+            ) and limits.price(events) > limits.budget:
+                last[1] = 1.0  # over budget: the supervisor stops the agent
 
 
 async def _supervise(
@@ -147,6 +159,9 @@ async def _supervise(
             reason = "wall" if wall_left <= 0 else "silence"
             await _terminate(proc)
             return reason
+        if last[1]:
+            await _terminate(proc)
+            return "budget"
         if cancelled is not None and cancelled.is_set():
             await _terminate(proc)
             return "cancelled"

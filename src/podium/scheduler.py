@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import reduce
 from itertools import compress
@@ -67,6 +67,11 @@ class SchedState:
     states: Mapping[str, str]  # task id -> pending, running, verifying, merging, merged, ...
     max_parallel: int
     agent_caps: Mapping[str, int] = field(default_factory=dict)  # absent agent = no cap
+    agent_for: Mapping[str, str] = field(default_factory=dict)  # task -> agent, when not its own
+    group_of: Mapping[str, str] = field(default_factory=dict)  # agent -> provider
+    group_caps: Mapping[str, int] = field(default_factory=dict)  # provider -> cap
+    budget_left: float | None = None  # dollars the run may still commit; None = no budget
+    estimates: Mapping[str, float] = field(default_factory=dict)  # task -> expected dollars
 
 
 def decide(state: SchedState) -> tuple[Action, ...]:
@@ -167,26 +172,44 @@ class Schedule:
         return next(d for d in self.deps[i] if self._view.state[d] in BAD)
 
     def _starts(self, state: SchedState) -> list[Start]:
-        """Ready tasks in rank order that fit the free slots, the agent caps and the files."""
+        """Ready tasks in rank order that fit the free slots, the caps, the budget, the files."""
         held = sorted(self._view.busy)
         free = state.max_parallel - len(held)
         if free <= 0:
             return []
-        used = Counter(self.tasks[i].agent for i in held)
+        agent_of = self._agent_of(state)
+        used = Counter(agent_of(i) for i in held)
+        groups = Counter(state.group_of.get(agent_of(i), "") for i in held)
+        budget = state.budget_left
         files = reduce(Footprint.plus, map(self._footprint, held), NOTHING)
         chosen: list[Start] = []
         ready = list(self._view.ready)
         heapq.heapify(ready)
         while ready and len(chosen) < free:
             i = self.order[heapq.heappop(ready)]
-            agent, mine = self.tasks[i].agent, self._footprint(i)
-            cap = state.agent_caps.get(agent)
-            if (cap is not None and used[agent] >= cap) or mine.overlaps(files):
+            agent, mine = agent_of(i), self._footprint(i)
+            group = state.group_of.get(agent, "")
+            cost = state.estimates.get(self.ids[i], 0.0)
+            if (
+                _full(state.agent_caps.get(agent), used[agent])
+                or _full(state.group_caps.get(group), groups[group])
+                or (budget is not None and cost > budget)
+                or mine.overlaps(files)
+            ):
                 continue
             chosen.append(Start(self.ids[i]))
             files = files.plus(mine)
             used[agent] += 1
+            groups[group] += 1
+            budget = None if budget is None else budget - cost
         return chosen
+
+    def _agent_of(self, state: SchedState) -> Callable[[int], str]:
+        return lambda i: state.agent_for.get(self.ids[i], self.tasks[i].agent)
+
+
+def _full(cap: int | None, used: int) -> bool:
+    return cap is not None and used >= cap
 
 
 def _differences(new: tuple[str, ...], old: tuple[str, ...], step: int = 256) -> Iterator[int]:

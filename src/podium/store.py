@@ -13,13 +13,13 @@ from typing import Any
 from podium import lifecycle
 from podium.errors import StateError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA = """
 CREATE TABLE runs (
     id TEXT PRIMARY KEY, plan_name TEXT NOT NULL, plan_text TEXT NOT NULL,
     target TEXT NOT NULL, base_commit TEXT NOT NULL, status TEXT NOT NULL,
     max_parallel INTEGER NOT NULL, gates TEXT NOT NULL, created_at REAL NOT NULL,
-    finished_at REAL
+    finished_at REAL, budget REAL
 );
 CREATE TABLE tasks (
     run_id TEXT NOT NULL REFERENCES runs(id), task_id TEXT NOT NULL, position INTEGER NOT NULL,
@@ -61,6 +61,7 @@ class RunRow:
     gates: str  # JSON list: the gates this run uses
     created_at: float
     finished_at: float | None
+    budget: float | None = None  # dollars the run may spend; None = no limit
 
 
 @dataclass(frozen=True)
@@ -118,17 +119,26 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=30000")
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        if version == 0:
-            script = f"BEGIN IMMEDIATE;{SCHEMA}PRAGMA user_version={SCHEMA_VERSION};COMMIT;"
-            self.db.executescript(script)
-        elif version != SCHEMA_VERSION:
+        version = self._create_schema()
+        if version != SCHEMA_VERSION:
             self.db.close()
             raise StateError(
                 f"{path} was written by another version of podium (schema {version}, this one "
                 f"reads {SCHEMA_VERSION}); move it aside to start afresh (runs in it are not lost: "
                 "their branches stay in git)"
             )
+
+    def _create_schema(self) -> int:
+        """Create the tables in a new file; two processes opening it at once create them once."""
+        with self.tx() as db:
+            version: int = db.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0:
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                version = SCHEMA_VERSION
+        return version
 
     def close(self) -> None:
         self.db.close()
@@ -147,12 +157,17 @@ class Store:
 
     def create_run(self, run: RunRow, task_ids: list[str], at: float) -> None:
         with self.tx() as db:
-            db.execute("INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?)", _values(run))
+            db.execute("INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?)", _values(run))
             db.executemany(
                 "INSERT INTO tasks (run_id, task_id, position, state, version) VALUES (?,?,?,?,0)",
                 [(run.id, t, i, lifecycle.PENDING) for i, t in enumerate(task_ids)],
             )
             self._event(db, run.id, None, at, "run.created", {"target": run.target})
+
+    def set_budget(self, run_id: str, budget: float | None, at: float) -> None:
+        with self.tx() as db:
+            db.execute("UPDATE runs SET budget=? WHERE id=?", (budget, run_id))
+            self._event(db, run_id, None, at, "run.budget", {"budget": budget})
 
     def set_run_status(self, run_id: str, status: str, at: float) -> None:
         with self.tx() as db:
@@ -276,6 +291,15 @@ class Store:
             sql, args = sql + " AND task_id=?", [*args, task_id]
         rows = self.db.execute(sql + " ORDER BY started_at, task_id, n", args).fetchall()
         return [AttemptRow(*r) for r in rows]
+
+    def costs_of(self, agent: str) -> list[float]:
+        """What this agent's paid attempts cost, across runs (for estimates)."""
+        rows = self.db.execute(
+            "SELECT cost_usd FROM attempts WHERE agent=? AND cost_usd > 0 "
+            "ORDER BY started_at DESC LIMIT 50",
+            (agent,),
+        )
+        return [r[0] for r in rows]
 
     def events(self, run_id: str, after: int = 0) -> list[Event]:
         rows = self.db.execute(
