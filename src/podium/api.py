@@ -9,8 +9,9 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from podium import adapters, faults, git, lifecycle, worktrees
 from podium.config import Config, load_config
@@ -21,6 +22,7 @@ from podium.store import RunRow, Store
 if TYPE_CHECKING:
     from podium.engine import Reporter, RunSetup
     from podium.reaper_client import Reaper
+    from podium.routing import Mode
 
 
 def repo_root(path: Path | None = None) -> Path:
@@ -135,12 +137,24 @@ def repo_lock(repo: Path, store: Store) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@dataclass(frozen=True)
+class RunOptions:
+    """What a user may say about one run beyond its plan."""
+
+    target: str | None = None
+    max_parallel: int | None = None
+    agent: str | None = None
+    budget: float | None = None  # dollars; else the plan's budget_usd
+    routing: str = "cascade"  # off | cascade | bandit
+
+
 def create_run(
-    repo: Path, store: Store, plan: Plan, config: Config, target: str, max_parallel: int | None
+    repo: Path, store: Store, plan: Plan, config: Config, target: str, options: RunOptions
 ) -> RunSetup:
     worktrees.ignore_local_files(repo, config)
     gates = plan.gates if plan.gates is not None else config.gates
-    parallel = max_parallel or plan.max_parallel or config.max_parallel
+    parallel = options.max_parallel or plan.max_parallel or config.max_parallel
+    budget = options.budget if options.budget is not None else plan.budget_usd
     run_id = next_run_id(store, repo)
     base = git.out(repo, "rev-parse", f"refs/heads/{target}")
     store.create_run(
@@ -155,6 +169,7 @@ def create_run(
             json.dumps(list(gates)),
             time.time(),
             None,
+            budget,
         ),
         [t.id for t in plan.tasks],
         time.time(),
@@ -162,10 +177,17 @@ def create_run(
     faults.point("run-created")
     from podium.engine import RunSetup
 
-    return RunSetup(repo, run_id, target, plan, config, tuple(gates), parallel)
+    routing = _routing(options.routing)
+    return RunSetup(repo, run_id, target, plan, config, tuple(gates), parallel, budget, routing)
 
 
-def setup_of(repo: Path, store: Store, run: RunRow) -> RunSetup:
+def _routing(mode: str) -> Mode:
+    if mode not in ("off", "cascade", "bandit"):
+        raise PodiumError(f"--routing: unknown mode {mode!r} (known: off, cascade, bandit)")
+    return mode  # type: ignore[return-value]
+
+
+def setup_of(repo: Path, store: Store, run: RunRow, routing: str = "cascade") -> RunSetup:
     """A stored run's set-up, as it was started (the plan is the copy kept in the store)."""
     from podium.engine import RunSetup
 
@@ -178,6 +200,8 @@ def setup_of(repo: Path, store: Store, run: RunRow) -> RunSetup:
         load_config(repo),
         tuple(json.loads(run.gates)),
         run.max_parallel,
+        run.budget,
+        _routing(routing),
     )
 
 
@@ -191,20 +215,22 @@ def execute(
 
     reaper, reaper_proc = Reaper.start()
     try:
-        asyncio.run(_main(setup, store, report, reaper, resume))
+        by_budget = asyncio.run(_main(setup, store, report, reaper, resume))
     finally:
         if reaper.pipe is not None:
             reaper.pipe.close()
         reaper_proc.wait()
     states = {t.state for t in store.tasks(setup.run_id)}
     status = "cancelled" if lifecycle.CANCELLED in states else "finished"
+    if by_budget:
+        status = "stopped"  # by its budget: `podium resume --budget N` carries on
     store.set_run_status(setup.run_id, status, time.time())
     return store.run(setup.run_id)
 
 
 async def _main(
     setup: RunSetup, store: Store, report: Reporter | None, reaper: Reaper, resume: bool
-) -> None:
+) -> bool:
     import asyncio
 
     from podium.engine import Engine
@@ -219,6 +245,7 @@ async def _main(
         loop.add_signal_handler(sig, engine.cancelled.set)
     try:
         await engine.run()
+        return engine.stopped_by_budget
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
@@ -227,27 +254,28 @@ async def _main(
 def run_plan(
     plan_path: Path | Plan,
     *,
-    target: str | None = None,
-    max_parallel: int | None = None,
-    agent: str | None = None,
+    options: RunOptions | None = None,
     report: Reporter | None = None,
     cwd: Path | None = None,
     notify: Callable[[str], None] | None = None,
+    **kwargs: Any,
 ) -> RunRow:
     """Validate everything, then run the plan on the repository at cwd.
 
     `notify` hears what a user must know before the run starts (where work will land).
+    RunOptions' fields may also be given as keywords (`target=`, `budget=`, ...).
     """
+    options = replace(options or RunOptions(), **kwargs)
     repo = repo_root(cwd)
     config = load_config(repo)
-    plan = plan_path if isinstance(plan_path, Plan) else read_plan(repo, plan_path, agent)
+    plan = plan_path if isinstance(plan_path, Plan) else read_plan(repo, plan_path, options.agent)
     store = open_store(repo)
     try:
         with repo_lock(repo, store):
-            branch, notice = landing_branch(repo, target)
+            branch, notice = landing_branch(repo, options.target)
             if notice and notify is not None:
                 notify(notice)
-            setup = create_run(repo, store, plan, config, branch, max_parallel)
+            setup = create_run(repo, store, plan, config, branch, options)
             if notice:
                 store.add_event(setup.run_id, None, time.time(), "run.notice", {"text": notice})
             return execute(setup, store, report)
@@ -256,9 +284,15 @@ def run_plan(
 
 
 def resume_run(
-    run_id: str | None = None, *, report: Reporter | None = None, cwd: Path | None = None
+    run_id: str | None = None,
+    *,
+    report: Reporter | None = None,
+    cwd: Path | None = None,
+    budget: float | None = None,
+    routing: str = "cascade",
 ) -> RunRow:
-    """Finish a run that was interrupted (crash, kill -9, cancel)."""
+    """Finish a run that was interrupted (crash, kill -9, cancel) or stopped by its budget;
+    `budget` replaces the run's budget."""
     from podium.merge import repair_checkout
 
     repo = repo_root(cwd)
@@ -268,7 +302,10 @@ def resume_run(
             run = store.run(run_id)
             repair_checkout(repo, run.target)
             choose_target(repo, run.target)
-            setup = setup_of(repo, store, run)
+            if budget is not None:
+                store.set_budget(run.id, budget, time.time())
+                run = store.run(run.id)
+            setup = setup_of(repo, store, run, routing)
             store.set_run_status(run.id, "running", time.time())
             return execute(setup, store, report, resume=True)
     finally:

@@ -91,10 +91,30 @@ def _crash_log() -> Path:
     return path
 
 
-@click.group(cls=PodiumGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=PodiumGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="podium")
-def main() -> None:
+@click.option("-g", "--goal", help="Plan this goal with one agent call, show the plan, run it.")
+@click.option("--yes", is_flag=True, help="With -g: run the plan without asking.")
+@click.option("--agent", help="With -g: the agent that plans (default claude).")
+@click.pass_context
+def main(ctx: click.Context, goal: str | None, yes: bool, agent: str | None) -> None:
     """Conduct many CLI coding agents on one git repository; land only verified work."""
+    if goal is None and (yes or agent):
+        raise click.UsageError("--yes and --agent go with -g GOAL (or after a command)")
+    if goal is not None and ctx.invoked_subcommand is not None:
+        raise click.UsageError(
+            f"-g plans and runs a goal; it does not go with '{ctx.invoked_subcommand}'"
+        )
+    if goal is not None:
+        from podium.plancommand import run_goal
+
+        run_goal(ctx, run, goal, yes, agent)
+    elif ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
 
 
 @main.command()
@@ -117,6 +137,14 @@ def init(force: bool) -> None:
 @click.option("--max-parallel", type=click.IntRange(1, 256), help="Agents at once.")
 @click.option("--agent", help="Default agent for tasks that name none.")
 @click.option("--target", help="Branch to land on (default: the checked-out branch).")
+@click.option("--budget", type=click.FloatRange(0), help="Dollars the run may spend.")
+@click.option(
+    "--routing",
+    type=click.Choice(["off", "cascade", "bandit"]),
+    default="cascade",
+    show_default=True,
+    help="How each attempt's model is chosen.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the final status as JSON.")
 def run(
     plan: Path,
@@ -124,6 +152,8 @@ def run(
     max_parallel: int | None,
     agent: str | None,
     target: str | None,
+    budget: float | None,
+    routing: str,
     as_json: bool,
 ) -> None:
     """Run PLAN: every task in its own worktree, verified, merged one by one."""
@@ -145,9 +175,7 @@ def run(
     with progress.reporter(sys.stdout, repo, quiet=as_json) as report:
         row = api.run_plan(
             loaded,
-            target=target,
-            max_parallel=max_parallel,
-            agent=agent,
+            options=api.RunOptions(target, max_parallel, agent, budget, routing),
             report=report,
             notify=lambda text: click.echo(f"podium: {text}", err=True),
         )
@@ -203,14 +231,22 @@ def logs(task: str, run_id: str | None, attempt: int | None) -> None:
 
 @main.command()
 @click.argument("run_id", required=False)
+@click.option("--budget", type=click.FloatRange(0), help="A new budget for the run, in dollars.")
+@click.option(
+    "--routing",
+    type=click.Choice(["off", "cascade", "bandit"]),
+    default="cascade",
+    show_default=True,
+    help="How each attempt's model is chosen.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the final status as JSON.")
-def resume(run_id: str | None, as_json: bool) -> None:
+def resume(run_id: str | None, budget: float | None, routing: str, as_json: bool) -> None:
     """Finish an interrupted run (the latest by default): nothing lost, nothing merged twice."""
     from podium import api, progress
 
     repo = api.repo_root()
     with progress.reporter(sys.stdout, repo, quiet=as_json) as report:
-        row = api.resume_run(run_id, report=report)
+        row = api.resume_run(run_id, report=report, budget=budget, routing=routing)
     _finish(repo, row.id, as_json)
 
 

@@ -24,6 +24,7 @@ from podium import (
     janitor,
     lifecycle,
     merge,
+    router,
     runner,
     scheduler,
     worktrees,
@@ -35,6 +36,7 @@ from podium.plan import Plan, Task, estimate_minutes
 from podium.prompt import build_prompt
 from podium.quotas import Quotas
 from podium.reaper_client import Reaper
+from podium.routing import Mode, Routing
 from podium.store import AttemptRow, Store
 
 POLL = 0.5  # seconds between looks at requests (cancel or retry a task) in the store
@@ -53,6 +55,7 @@ class RunSetup:
     gates: tuple[str, ...]
     max_parallel: int
     budget: float | None = None  # dollars for the whole run; None = no limit
+    routing: Mode = "cascade"  # how each attempt's model is chosen: off | cascade | bandit
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,8 @@ class Engine:
         self.quotas = Quotas(setup.config.caps, setup.config.fallback)
         self.assigned: dict[str, str] = {}  # task -> the agent its current attempt uses
         self.stopped_by_budget = False
+        policy = worktrees.state_dir(setup.repo) / "routing" / "policy.json"
+        self.routing = Routing(setup.config, setup.routing, policy)
         self.git_lock = asyncio.Lock()
         self.resumed: dict[str, Phase] = {}  # task id -> the phase to continue it with
         self.views = tuple(
@@ -293,7 +298,7 @@ class Engine:
     async def _attempt(self, task: Task) -> None:
         row = next(r for r in self.store.tasks(self.s.run_id) if r.task_id == task.id)
         repo, run_id, n = self.s.repo, self.s.run_id, row.attempts + 1
-        task = self._escalated(task)
+        task = self._choose_model(task, n)
         note = f"the previous attempt did not land: {row.reason[:1500]}" if row.reason else ""
         base = await asyncio.to_thread(git.out, repo, "rev-parse", f"refs/heads/{self.s.target}")
         att = Attempt(task, n, worktrees.worktree_path(repo, run_id, task.id, n), base)
@@ -465,22 +470,33 @@ class Engine:
             state = lifecycle.PENDING if limited < MAX_RATE_LIMITED else lifecycle.FAILED
             self._settle(att.task, state, failure)
         else:
-            self._retry_or_fail(att.task, failure)
+            self._retry_or_fail(att.task, failure, att.n)
 
-    def _retry_or_fail(self, task: Task, reason: str) -> None:
+    def _retry_or_fail(self, task: Task, reason: str, n: int = 0) -> None:
         """Another attempt (up the escalation ladder) while attempts remain, else failed."""
+        if n:
+            self._learn(task.id, n, merged=False)
         failures = sum(self._count(task.id, kind) for kind in FAILURES)
         state = lifecycle.PENDING if failures < self.s.config.max_attempts else lifecycle.FAILED
         self._settle(task, state, reason)
 
-    def _escalated(self, task: Task) -> Task:
-        """The agent and model for this task's next attempt: the ladder after each failure."""
+    def _choose_model(self, task: Task, n: int) -> Task:
+        """The agent and model for this attempt: the configured ladder after a failure, else
+        the router (cascade by complexity, escalation, or the bandit), recorded for `explain`."""
         failures = sum(self._count(task.id, kind) for kind in FAILURES)
         ladder = self.s.config.ladder
-        if failures == 0 or not ladder:
-            return task
-        agent, model = ladder[min(failures, len(ladder)) - 1]
-        return replace(task, agent=agent, model=model or task.model)
+        if failures and ladder:
+            agent, model = ladder[min(failures, len(ladder)) - 1]
+            return replace(task, agent=agent, model=model or task.model)
+        task, choice = self.routing.pick(task, failures)
+        if choice is not None:
+            data = {"attempt": n, **router.choice_json(choice)}
+            self.store.add_event(self.s.run_id, task.id, self.clock(), "task.routed", data)
+        return task
+
+    def _learn(self, task_id: str, n: int, merged: bool) -> None:
+        cost = self.store.attempts(self.s.run_id, task_id)[n - 1].cost_usd
+        self.routing.learn(task_id, merged, cost)
 
     # -- phase 2: verify -----------------------------------------------------------------
 
@@ -514,7 +530,7 @@ class Engine:
         faults.point("checks-recorded")
         if not report.ok:
             self.store.update_attempt(run_id, task.id, att.n, outcome="checks_failed")
-            self._retry_or_fail(task, report.reason)
+            self._retry_or_fail(task, report.reason, att.n)
             return
         if self.s.gates and self.s.config.gate_attempts:
             self.merge_ctx.passed_trees.add(git.tree_of(repo, att.head))
@@ -557,6 +573,7 @@ class Engine:
                 self.s.run_id, task.id, lifecycle.MERGED, self.clock(), merged_commit=result.commit
             )
             faults.point("merged-recorded")
+            self._learn(task.id, att.n, merged=True)
             paths = [Path(a.worktree) for a in self.store.attempts(self.s.run_id, task.id)]
             await asyncio.to_thread(self._remove_worktrees, paths)  # superseded ones too
             faults.point("worktree-removed")
@@ -566,7 +583,7 @@ class Engine:
             self._settle(task, lifecycle.PENDING if retry else lifecycle.FAILED, result.detail)
             faults.point("task-requeued")
         elif result.status == "gates_failed":
-            self._retry_or_fail(task, result.detail)
+            self._retry_or_fail(task, result.detail, att.n)
         else:
             self._settle(task, lifecycle.FAILED, result.detail)
 
