@@ -49,6 +49,7 @@ class Config:
     ladder: tuple[tuple[str, str | None], ...] = ()  # (agent, model) for attempts 2, 3, ...
     conflict_retries: int = 1  # fresh attempts for a task whose merge conflicts
     fallback: tuple[str, ...] = ()  # agents a task may move to when its own is rate limited
+    cooldown: float = 60.0  # seconds a rate-limited agent rests when no reset time is known
     caps: dict[str, int] = field(default_factory=dict)  # agent -> most attempts at once
     provider_caps: dict[str, int] = field(default_factory=dict)  # provider -> most at once
 
@@ -68,6 +69,7 @@ _KEYS: dict[str, set[str]] = {
         "merge",
         "retries",
         "fallback",
+        "cooldown",
         "caps",
         "provider_caps",
     },
@@ -138,6 +140,7 @@ def _merge_settings(data: dict[str, Any], where: str) -> dict[str, Any]:
         "conflict_retries": int(merge.get("conflict_retries", 1)),
         "ladder": tuple(_rung(r) for r in _strings(retries, "ladder", f"{where} [retries]", ())),
         "fallback": _strings(data, "fallback", where, ()),
+        "cooldown": _positive(data, "cooldown", where, 60.0),
         "caps": _caps(data, "caps", where),
         "provider_caps": _caps(data, "provider_caps", where),
     }

@@ -41,7 +41,6 @@ from podium.store import AttemptRow, Store
 
 POLL = 0.5  # seconds between looks at requests (cancel or retry a task) in the store
 FAILURES = ("agent_failed", "checks_failed", "gates_failed")
-MAX_RATE_LIMITED = 5  # attempts a task may lose to rate limits before it fails
 Reporter = Callable[[str, str, str], None]  # (task id or "", what happened, detail)
 
 
@@ -88,7 +87,7 @@ class Engine:
         self.stops: dict[str, asyncio.Event] = {}  # per task: stop its agent now
         self.live: Collection[str] = ()  # tasks with an attempt under way
         self.queued: set[str] = set()  # tasks waiting in the merge queue
-        self.quotas = Quotas(setup.config.caps, setup.config.fallback)
+        self.quotas = Quotas(setup.config.caps, setup.config.fallback, setup.config.cooldown)
         self.assigned: dict[str, str] = {}  # task -> the agent its current attempt uses
         self.stopped_by_budget = False
         policy = worktrees.state_dir(setup.repo) / "routing" / "policy.json"
@@ -408,28 +407,26 @@ class Engine:
         self.stops.pop(task.id, None)
         if outcome.pid is not None:
             self.reaper.remove(outcome.pid)
-        for event in outcome.events:
-            if event.kind == "rate_limit":
-                until = self.quotas.rate_limited(task.agent, event.reset_at, self.clock())
-                self.report(
-                    task.id,
-                    "limited",
-                    f"{task.agent} rate limited until "
-                    f"{time.strftime('%H:%M:%S', time.localtime(until))}",
-                )
-                self.store.add_event(
-                    run_id,
-                    task.id,
-                    self.clock(),
-                    "agent.rate_limit",
-                    {
-                        "attempt": n,
-                        "agent": task.agent,
-                        "reset_at": event.reset_at,
-                        "text": event.text[:500],
-                    },
-                )
+        self._record_limits(task, n, outcome.events)
         return outcome
+
+    def _record_limits(self, task: Task, n: int, events: Sequence[AgentEvent]) -> None:
+        """Each rate limit in the event log; the agent cools down until the latest reset the
+        attempt saw (a default pause when none was given)."""
+        limits = [e for e in events if e.kind == "rate_limit"]
+        for event in limits:
+            data = {
+                "attempt": n,
+                "agent": task.agent,
+                "reset_at": event.reset_at,
+                "text": event.text[:500],
+            }
+            self.store.add_event(self.s.run_id, task.id, self.clock(), "agent.rate_limit", data)
+        if limits:
+            resets = [e.reset_at for e in limits if e.reset_at is not None]
+            until = self.quotas.rate_limited(task.agent, max(resets, default=None), self.clock())
+            when = time.strftime("%H:%M:%S", time.localtime(until))
+            self.report(task.id, "limited", f"{task.agent} rate limited until {when}")
 
     def _judge(self, task: Task, outcome: runner.Outcome) -> str | None:
         code = outcome.exit_code if outcome.exit_code is not None else -1
@@ -467,7 +464,9 @@ class Engine:
         elif outcome is not None and any(e.kind == "rate_limit" for e in outcome.events):
             self.store.update_attempt(self.s.run_id, att.task.id, att.n, outcome="rate_limited")
             limited = self._count(att.task.id, "rate_limited")
-            state = lifecycle.PENDING if limited < MAX_RATE_LIMITED else lifecycle.FAILED
+            # Rate limits have their own count (the attempt was not the agent's fault), with
+            # the same bound: the next attempt waits for the reset or moves to another agent.
+            state = lifecycle.PENDING if limited < self.s.config.max_attempts else lifecycle.FAILED
             self._settle(att.task, state, failure)
         else:
             self._retry_or_fail(att.task, failure, att.n)

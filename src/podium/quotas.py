@@ -21,11 +21,14 @@ DEFAULT_COOLDOWN = 60.0  # when a rate limit names no reset time
 class Quotas:
     caps: Mapping[str, int]  # configured: agent -> most attempts at once
     fallback: Sequence[str] = ()
+    cooldown: float = DEFAULT_COOLDOWN
     cooling: dict[str, float] = field(default_factory=dict)  # agent -> until (epoch seconds)
     ramping: dict[str, float] = field(default_factory=dict)  # agent -> when it came back
 
     def rate_limited(self, agent: str, reset_at: float | None, now: float) -> float:
-        until = reset_at if reset_at is not None and reset_at > now else now + DEFAULT_COOLDOWN
+        """The agent rests until `reset_at`; when that is unknown or already past (a stale
+        reset from an earlier retry), for the configured cooldown."""
+        until = reset_at if reset_at is not None and reset_at > now else now + self.cooldown
         self.cooling[agent] = max(until, self.cooling.get(agent, 0.0))
         self.ramping.pop(agent, None)
         return self.cooling[agent]

@@ -68,13 +68,16 @@ def run_agent_plan(
     tasks: list[dict[str, Any]],
     toml: str | None = None,
     files: dict[str, str] | None = None,
+    **plan_keys: Any,
 ) -> AgentRun:
     """Make a repository, run `podium run` on a plan of `tasks` with `agent`, return the result."""
     require_cli(agent)
     repo = make_repo(tmp_path / "repo", files or {"README.md": "# demo\n", "src/app.py": "X = 1\n"})
     (repo / "podium.toml").write_text(toml or podium_toml(agent, server))
     (repo / "plan.yaml").write_text(
-        yaml.safe_dump({"name": "agents", "agent": agent, "tasks": tasks}, sort_keys=False)
+        yaml.safe_dump(
+            {"name": "agents", "agent": agent, **plan_keys, "tasks": tasks}, sort_keys=False
+        )
     )
     env = {
         **os.environ,
