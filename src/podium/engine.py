@@ -30,11 +30,11 @@ from podium import (
     worktrees,
 )
 from podium.adapters.base import AgentEvent, Job
-from podium.config import Config, provider_of
+from podium.admission import Admission
+from podium.config import Config
 from podium.mergequeue import MergeQueue
 from podium.plan import Plan, Task, estimate_minutes
 from podium.prompt import build_prompt
-from podium.quotas import Quotas
 from podium.reaper_client import Reaper
 from podium.routing import Mode, Routing
 from podium.store import AttemptRow, Store
@@ -87,7 +87,6 @@ class Engine:
         self.stops: dict[str, asyncio.Event] = {}  # per task: stop its agent now
         self.live: Collection[str] = ()  # tasks with an attempt under way
         self.queued: set[str] = set()  # tasks waiting in the merge queue
-        self.quotas = Quotas(setup.config.caps, setup.config.fallback, setup.config.cooldown)
         self.assigned: dict[str, str] = {}  # task -> the agent its current attempt uses
         self.stopped_by_budget = False
         policy = worktrees.state_dir(setup.repo) / "routing" / "policy.json"
@@ -98,6 +97,8 @@ class Engine:
             scheduler.TaskView(t.id, t.after, t.files, t.priority, estimate_minutes(t), t.agent)
             for t in setup.plan.tasks
         )
+        self.admission = Admission(setup, store, self.views)
+        self.quotas = self.admission.quotas
         self.merge_ctx = merge.MergeContext(
             setup.repo,
             setup.target,
@@ -157,20 +158,15 @@ class Engine:
     async def _wait_for_quota(self, states: dict[str, str]) -> bool:
         """Nothing is running but work is left: wait for a rate limit's reset, or stop for
         the budget. True when the loop should go on."""
-        pending = [t for t, s in states.items() if s == lifecycle.PENDING]
-        if not pending or self.cancelled.is_set():
+        if self.cancelled.is_set():
             return False
-        reset = self.quotas.next_reset()
-        if reset is not None:
-            self.report(
-                "",
-                "waiting",
-                f"all agents for the ready tasks are rate limited until "
-                f"{time.strftime('%H:%M:%S', time.localtime(reset))}",
-            )
+        why, reset = self.admission.stuck(states)
+        if why == "wait" and reset is not None:
+            when = time.strftime("%H:%M:%S", time.localtime(reset))
+            self.report("", "waiting", f"the agents of the ready tasks rest until {when}")
             await asyncio.sleep(max(0.0, min(reset - self.clock(), 60.0)) + 0.05)
             return True
-        if self.s.budget is not None:
+        if why == "budget":
             self.stopped_by_budget = True
             self.report(
                 "",
@@ -180,52 +176,8 @@ class Engine:
             )
         return False
 
-    def _sched_state(self, states: dict[str, str]) -> scheduler.SchedState:
-        now = self.clock()
-        pending = {t for t, s in states.items() if s == lifecycle.PENDING}
-        moves = self.quotas.moves(self.s.plan.tasks, pending)
-        agent_for = {**self.assigned, **moves}
-        agents = {agent_for.get(t.id, t.agent) for t in self.s.plan.tasks}
-        budget_left = None
-        estimates: dict[str, float] = {}
-        if self.s.budget is not None:
-            estimates = self._estimates(agent_for, pending)
-            busy = [t for t, s in states.items() if s in lifecycle.BUSY]
-            spent = sum(a.cost_usd for a in self.store.attempts(self.s.run_id))
-            budget_left = (
-                self.s.budget - spent - sum(self._estimates(agent_for, set(busy)).values())
-            )
-        return scheduler.SchedState(
-            self.views,
-            states,
-            self.s.max_parallel,
-            agent_caps=self.quotas.agent_caps(now, self.s.max_parallel),
-            agent_for=agent_for,
-            group_of={a: provider_of(a, self.s.config) for a in agents},
-            group_caps=self.s.config.provider_caps,
-            budget_left=budget_left,
-            estimates=estimates,
-        )
-
-    def _estimates(self, agent_for: dict[str, str], ids: set[str]) -> dict[str, float]:
-        """Expected dollars per task: past attempts of its agent here, else a price guess."""
-        history: dict[str, list[float]] = {}
-        out = {}
-        for task in self.s.plan.tasks:
-            if task.id not in ids:
-                continue
-            agent = agent_for.get(task.id, task.agent)
-            if agent not in history:
-                history[agent] = self.store.costs_of(agent)
-            own = self.s.config.agents.get(agent)
-            model = task.model or (own.model if own else None)
-            out[task.id] = costs.estimate(
-                task.complexity, model, self.s.config.prices, history[agent]
-            )
-        return out
-
     def _apply(self, states: dict[str, str], busy: dict[str, asyncio.Task[None]]) -> None:
-        state = self._sched_state(states)
+        state = self.admission.state(states, self.assigned, self.clock())
         for action in scheduler.decide(state):
             if isinstance(action, scheduler.Block):
                 why = f"blocked: depends on {action.by!r}, which {states[action.by]}"
