@@ -1,4 +1,4 @@
-"""A conformance check for adapters, built-in or third-party: `python -m podium.adapters.conformance NAME`.
+"""A conformance check for adapters: `python -m podium.adapters.conformance [NAME ...]`.
 
 It checks what podium relies on without running the agent: the members exist and return the
 right types, a launch keeps secrets out of argv, parse never raises and verdict gives a
