@@ -43,7 +43,7 @@ DEFAULT_TIERS: dict[str, dict[str, str]] = {
     },
     "opencode": {"small": "gpt-5-mini", "medium": "gpt-5.5", "large": "gpt-5.5"},
     "copilot": {"small": "gpt-5-mini", "medium": "gpt-4.1", "large": "gpt-5.5"},
-    "aider": {"small": "gpt-5-mini", "medium": "gpt-4.1", "large": "gpt-5.5"},
+    "aider": {"small": "gpt-5-mini", "medium": "gpt-5.5", "large": "gpt-5.5"},
 }
 # A role is bucketed by the first word that starts with one of these stems; else "other".
 ROLE_STEMS: dict[str, tuple[str, ...]] = {
