@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from podium.adapters.base import AgentEvent, Job
-from podium.adapters.gemini import GeminiAdapter, judge, parse_line
+from podium.adapters.gemini import GeminiAdapter, api_error, judge, parse_line
 from podium.config import AgentConfig
 from podium.plan import Task
 
@@ -152,3 +152,14 @@ def test_launch_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert launch.model == "gemini-2.5-pro"
     assert "GEMINI_API_KEY" not in launch.env and "GOOGLE_GEMINI_BASE_URL" not in launch.env
     assert launch.env["GEMINI_CLI_TRUST_WORKSPACE"] == "true"
+
+
+def test_api_error_forms() -> None:
+    assert api_error("[API Error: 429 Slow down]\nPossible quota limits") == (429, "Slow down")
+    body = '[API Error: {"error":{"code":500,"message":"Boom","status":"INTERNAL"}}]'
+    assert api_error(body) == (500, "Boom")
+    assert api_error("[API Error: Connection error. (cause: fetch failed)]") == (
+        None,
+        "Connection error. (cause: fetch failed)",
+    )
+    assert api_error("all fine") is None

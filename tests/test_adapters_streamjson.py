@@ -50,17 +50,6 @@ def test_describe_reset() -> None:
     assert sj.describe_reset(NOW + 3 * 86400, NOW) == "until 2027-01-18 08:00 UTC"
 
 
-def test_api_error_forms() -> None:
-    assert sj.api_error("[API Error: 429 Slow down]\nPossible quota limits") == (429, "Slow down")
-    body = '[API Error: {"error":{"code":500,"message":"Boom","status":"INTERNAL"}}]'
-    assert sj.api_error(body) == (500, "Boom")
-    assert sj.api_error("[API Error: Connection error. (cause: fetch failed)]") == (
-        None,
-        "Connection error. (cause: fetch failed)",
-    )
-    assert sj.api_error("all fine") is None
-
-
 def test_tool_event_picks_the_telling_argument() -> None:
     assert sj.tool_event("Bash", {"command": "make test", "timeout": 5}).text == "Bash make test"
     assert sj.tool_event("shell", {"command": ["git", "status"]}).text == "shell git status"

@@ -164,7 +164,9 @@ class Engine:
         if why == "wait" and reset is not None:
             when = time.strftime("%H:%M:%S", time.localtime(reset))
             self.report("", "waiting", f"the agents of the ready tasks rest until {when}")
-            await asyncio.sleep(max(0.0, min(reset - self.clock(), 60.0)) + 0.05)
+            pause = max(0.0, min(reset - self.clock(), 60.0)) + 0.05
+            with contextlib.suppress(TimeoutError):  # a cancel ends the wait at once
+                await asyncio.wait_for(self.cancelled.wait(), timeout=pause)
             return True
         if why == "budget":
             self.stopped_by_budget = True
@@ -363,22 +365,24 @@ class Engine:
         return outcome
 
     def _record_limits(self, task: Task, n: int, events: Sequence[AgentEvent]) -> None:
-        """Each rate limit in the event log; the agent cools down until the latest reset the
-        attempt saw (a default pause when none was given)."""
-        limits = [e for e in events if e.kind == "rate_limit"]
-        for event in limits:
-            data = {
-                "attempt": n,
-                "agent": task.agent,
-                "reset_at": event.reset_at,
-                "text": event.text[:500],
-            }
-            self.store.add_event(self.s.run_id, task.id, self.clock(), "agent.rate_limit", data)
-        if limits:
-            resets = [e.reset_at for e in limits if e.reset_at is not None]
-            until = self.quotas.rate_limited(task.agent, max(resets, default=None), self.clock())
-            when = time.strftime("%H:%M:%S", time.localtime(until))
-            self.report(task.id, "limited", f"{task.agent} rate limited until {when}")
+        """Each rate limit the attempt met goes in the event log (even one the CLI got past)."""
+        for event in events:
+            if event.kind == "rate_limit":
+                data = {
+                    "attempt": n,
+                    "agent": task.agent,
+                    "reset_at": event.reset_at,
+                    "text": event.text[:500],
+                }
+                self.store.add_event(self.s.run_id, task.id, self.clock(), "agent.rate_limit", data)
+
+    def _cool_down(self, task: Task, events: Sequence[AgentEvent]) -> None:
+        """An attempt lost to a rate limit: its agent rests until the latest reset the attempt
+        saw, or for the configured cooldown when that is unknown or already past."""
+        resets = [e.reset_at for e in events if e.kind == "rate_limit" and e.reset_at]
+        until = self.quotas.rate_limited(task.agent, max(resets, default=None), self.clock())
+        when = time.strftime("%H:%M:%S", time.localtime(until))
+        self.report(task.id, "limited", f"{task.agent} rate limited until {when}")
 
     def _judge(self, task: Task, outcome: runner.Outcome) -> str | None:
         code = outcome.exit_code if outcome.exit_code is not None else -1
@@ -414,6 +418,7 @@ class Engine:
         elif outcome is not None and outcome.killed == "budget":
             self._settle(att.task, lifecycle.FAILED, failure)
         elif outcome is not None and any(e.kind == "rate_limit" for e in outcome.events):
+            self._cool_down(att.task, outcome.events)
             self.store.update_attempt(self.s.run_id, att.task.id, att.n, outcome="rate_limited")
             limited = self._count(att.task.id, "rate_limited")
             # Rate limits have their own count (the attempt was not the agent's fault), with

@@ -7,14 +7,18 @@ to run as root unless IS_SANDBOX=1. Widen with `args = ["--allowedTools", "Bash"
 
 Environment: the key goes into ANTHROPIC_API_KEY (read from `api_key_env`, default
 ANTHROPIC_API_KEY); `base_url` into ANTHROPIC_BASE_URL as given, without `/v1` (the client
-posts to `<base>/v1/messages`); CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC and the telemetry,
-error-report and auto-update switches are on; CLAUDE_CODE_MAX_RETRIES=2 (override in `env`).
+posts to `<base>/v1/messages`); CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC, DISABLE_TELEMETRY,
+DISABLE_ERROR_REPORTING and DISABLE_AUTOUPDATER are set; CLAUDE_CODE_MAX_RETRIES=2 (override
+it in `env`).
 
 Usage is the final `result` event's `usage` (input counts cache reads and writes too) and
 `total_cost_usd`, Claude Code's own figure. The exit code is 1 on an API error with
 `subtype: "success"` and `is_error: true`, so `is_error` decides. A 429 shows as
-`system/api_retry` with `retry_delay_ms` (the server's retry-after) while retries remain, and
-as `rate_limit_event` with `resetsAt` for subscription limits.
+`system/api_retry` with `retry_delay_ms` (the server's retry-after) while retries remain;
+the final result says only "Request rejected (429)". A retry-after too long to wait is not
+retried at all, so no reset time. `rate_limit_event` (with `resetsAt`) is read too: it comes
+from the `anthropic-ratelimit-unified-*` headers of claude.ai subscriptions; with an API key
+and those headers set, 2.1.197 printed none.
 """
 
 from __future__ import annotations

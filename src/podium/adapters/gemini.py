@@ -25,6 +25,7 @@ the reset time); one whose delay exceeds 300 s is not retried.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -126,13 +127,32 @@ def _result(obj: dict[str, Any], now: float) -> list[AgentEvent]:
     if obj.get("status") == "success":
         return [*events, AgentEvent("result", "success")]
     message = sj.as_str(sj.as_dict(obj.get("error")).get("message")) or "error"
-    found = sj.api_error(message)
+    found = api_error(message)
     status, detail = found if found else (None, message)
     prefix = f"API error {status}" if status else "API error" if found else "error"
     events.append(AgentEvent("error", f"{prefix}: {sj.clip(detail)}"))
     if status == 429 or (status is None and sj.is_rate_limit(message)):
         events.append(sj.rate_limit(message, now))
     return [*events, AgentEvent("result", message, is_error=True)]
+
+
+_API_ERROR = re.compile(r"\[API Error:\s*(.*?)\](?:\s|$)", re.S)
+
+
+def api_error(text: str) -> tuple[int | None, str] | None:
+    """`[API Error: 500 msg]` or `[API Error: {"error": {...}}]`: how Gemini CLI (and its
+    fork Qwen Code) reports a failed model request; the status, if any, and the message."""
+    match = _API_ERROR.search(text)
+    if match is None:
+        return None
+    inner = match.group(1).strip()
+    body = sj.as_dict(sj.json_object(inner)).get("error")
+    if isinstance(body, dict):
+        return sj.as_int(body.get("code")) or None, sj.as_str(body.get("message")) or inner
+    status = re.match(r"(\d{3})\b\s*", inner)
+    if status:
+        return int(status.group(1)), inner[status.end() :]
+    return None, inner
 
 
 def exit_meaning(exit_code: int) -> str:

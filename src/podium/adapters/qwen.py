@@ -30,6 +30,7 @@ from typing import Any
 
 from podium.adapters import streamjson as sj
 from podium.adapters.base import AgentEvent, Availability, Job, Launch, Verdict
+from podium.adapters.gemini import api_error
 from podium.config import AgentConfig
 
 NAME = "qwen"
@@ -109,7 +110,7 @@ def _result(obj: dict[str, Any], now: float) -> list[AgentEvent]:
         )
     ]
     text = sj.as_str(obj.get("result")) or sj.as_str(sj.as_dict(obj.get("error")).get("message"))
-    found = sj.api_error(text) if text.lstrip().startswith("[API Error") else None
+    found = api_error(text) if text.lstrip().startswith("[API Error") else None
     is_error = obj.get("is_error") is True or found is not None
     if found is not None:
         status, detail = found

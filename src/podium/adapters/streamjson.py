@@ -22,11 +22,7 @@ from podium.adapters.base import AgentEvent, Availability, Verdict
 from podium.config import AgentConfig
 
 NOT_INSTALLED = "not installed (scripts/install-agents installs it into .tools/bin)"
-_PATH_KEYS = ("file_path", "path", "filePath", "absolute_path", "command", "cmd", "pattern")
-_MORE_KEYS = ("query", "url", "description", "prompt")
-
-
-# --- reading lines -------------------------------------------------------------------------
+_ARG_KEYS = ("file_path", "path", "filePath", "absolute_path", "command", "cmd", "pattern", "query")
 
 
 def json_object(line: str) -> dict[str, Any] | None:
@@ -67,7 +63,7 @@ def plain(line: str) -> list[AgentEvent]:
 def tool_event(name: str, args: Any) -> AgentEvent:
     """A tool call as `Write /repo/src/a.py`: the name and its most telling argument."""
     args = as_dict(args)
-    for key in (*_PATH_KEYS, *_MORE_KEYS):
+    for key in (*_ARG_KEYS, "url", "description", "prompt"):
         value = args.get(key)
         if isinstance(value, list):
             value = " ".join(str(v) for v in value)
@@ -88,27 +84,6 @@ def message_events(message: Any) -> list[AgentEvent]:
             events.append(tool_event(as_str(block.get("name")), block.get("input")))
     return events
 
-
-_API_ERROR = re.compile(r"\[API Error:\s*(.*?)\](?:\s|$)", re.S)
-
-
-def api_error(text: str) -> tuple[int | None, str] | None:
-    """`[API Error: 500 msg]` or `[API Error: {"error": {...}}]` (Gemini CLI, Qwen Code)."""
-    match = _API_ERROR.search(text)
-    if match is None:
-        return None
-    inner = match.group(1).strip()
-    body = as_dict(json_object(inner)).get("error")
-    if isinstance(body, dict):
-        code = as_int(body.get("code")) or None
-        return code, as_str(body.get("message")) or inner
-    status = re.match(r"(\d{3})\b\s*", inner)
-    if status:
-        return int(status.group(1)), inner[status.end() :]
-    return None, inner
-
-
-# --- rate limits ---------------------------------------------------------------------------
 
 _LIMITED = re.compile(
     r"\b429\b|rate.?limit|usage limit|quota|too many requests|resource.?exhausted", re.I
@@ -180,9 +155,6 @@ def describe_reset(reset_at: float, now: float) -> str:
     return "until " + stamp.strftime("%H:%M UTC" if near else "%Y-%m-%d %H:%M UTC")
 
 
-# --- verdicts ------------------------------------------------------------------------------
-
-
 def judge(agent: str, exit_code: int, events: Sequence[AgentEvent], now: float) -> Verdict:
     """Success is exit 0 and a final result that is not an error; else the likeliest cause."""
     results = [e for e in events if e.kind == "result"]
@@ -207,9 +179,6 @@ def failure(exit_code: int, events: Sequence[AgentEvent], now: float) -> str:
     if exit_code == 0:
         return "ended without a final result"
     return f"exited with status {exit_code}"
-
-
-# --- availability --------------------------------------------------------------------------
 
 
 def api_key(config: AgentConfig | None, default_var: str) -> str | None:
