@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -99,6 +100,18 @@ def run_agent_plan(
     except json.JSONDecodeError:
         pytest.fail(f"podium printed no status (exit {proc.returncode}): {proc.stderr}")
     return AgentRun(proc, repo, status, took)
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on: an endpoint that is down."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def scripted_goal(id: str, tag: str, reply: Any) -> str:
+    """A task goal the scripted server answers with `reply`, its usage counted under `tag`."""
+    return f"Do {id}.\nPODIUM-TAG: {tag}\n{script_line(reply)}"
 
 
 def script_line(reply: Any) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import sqlite3
 from collections import Counter
 from pathlib import Path
@@ -13,7 +12,13 @@ import pytest
 
 from podium.testing import ScriptedServer
 
-from agentkit import leftover_processes, podium_toml, run_agent_plan, script_line
+from agentkit import (
+    closed_port,
+    leftover_processes,
+    podium_toml,
+    run_agent_plan,
+    scripted_goal,
+)
 
 AGENT = "aider"
 FEATURE = "def feature() -> int:\n    return 42\n"
@@ -22,7 +27,7 @@ WRITE = {"write_file": {"path": "src/feature.py", "content": FEATURE}}
 
 
 def task(id: str, tag: str, reply: Any, **extra: Any) -> dict[str, Any]:
-    goal = f"Do {id}.\nPODIUM-TAG: {tag}\n{script_line(reply)}"
+    goal = scripted_goal(id, tag, reply)
     return {"id": id, "goal": goal, "files": ["src/app.py", "src/feature.py"], **extra}
 
 
@@ -37,12 +42,6 @@ def rate_limits(repo: Path) -> list[tuple[str, dict[str, Any]]]:
     found = [(task_id, json.loads(data)) for task_id, data in rows]
     db.close()
     return found
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_edit_is_merged_with_exact_tokens_and_aider_s_own_cost(tmp_path: Path) -> None:

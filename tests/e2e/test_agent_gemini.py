@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,14 @@ from podium.adapters.gemini import GeminiAdapter
 from podium.config import AgentConfig
 from podium.testing import ScriptedServer
 
-from agentkit import TOOLS_BIN, leftover_processes, podium_toml, run_agent_plan, script_line
+from agentkit import (
+    TOOLS_BIN,
+    closed_port,
+    leftover_processes,
+    podium_toml,
+    run_agent_plan,
+    scripted_goal,
+)
 
 AGENT = "gemini"
 FEATURE = "def feature() -> int:\n    return 42\n"
@@ -25,14 +31,8 @@ ONE_ATTEMPT = {**REPO, ".gemini/settings.json": json.dumps({"general": {"maxAtte
 
 
 def task(id: str, tag: str, reply: Any, **extra: Any) -> dict[str, Any]:
-    goal = f"Do {id}.\nPODIUM-TAG: {tag}\n{script_line(reply)}"
+    goal = scripted_goal(id, tag, reply)
     return {"id": id, "goal": goal, "files": [f"src/{id}*"], **extra}  # apart: in parallel
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_edit_is_merged_with_exact_tokens(tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +9,13 @@ import pytest
 
 from podium.testing import ScriptedServer
 
-from agentkit import leftover_processes, podium_toml, run_agent_plan, script_line
+from agentkit import (
+    closed_port,
+    leftover_processes,
+    podium_toml,
+    run_agent_plan,
+    scripted_goal,
+)
 
 AGENT = "opencode"
 FEATURE = "def feature() -> int:\n    return 42\n"
@@ -18,14 +23,8 @@ FAULTS = "max_attempts = 1\n"
 
 
 def task(id: str, tag: str, reply: Any, **extra: Any) -> dict[str, Any]:
-    goal = f"Do {id}.\nPODIUM-TAG: {tag}\n{script_line(reply)}"
+    goal = scripted_goal(id, tag, reply)
     return {"id": id, "goal": goal, "files": ["src/**"], **extra}
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_edit_is_merged_with_exact_tokens_and_opencode_s_own_cost(tmp_path: Path) -> None:
