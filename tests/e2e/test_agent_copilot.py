@@ -63,7 +63,11 @@ def test_rate_limit_and_server_error_reasons(tmp_path: Path) -> None:
     # Copilot retries 5 times (obeying the 1 s retry-after; a 500 backs off ~16 s in all) and
     # does not show the 429's headers, so the rate limit has no reset time.
     limited = {"error": {"status": 429, "retry_after": 1, "message": "Slow down"}}
-    tasks = [task("limited", "rl", limited), task("broken", "e500", {"error": 500})]
+    # Apart (own files), so the 500 does not wait for the rate-limited agent's rest.
+    tasks = [
+        task("limited", "rl", limited, files=["src/limited.py"]),
+        task("broken", "e500", {"error": 500}, files=["src/broken.py"]),
+    ]
     with ScriptedServer() as server:
         run = run_agent_plan(tmp_path, AGENT, server, tasks, FAULTS + podium_toml(AGENT, server))
         served = server.usage()["by_tag"]

@@ -70,7 +70,11 @@ def test_rate_limit_reset_and_server_error_reasons(tmp_path: Path) -> None:
         }
     }
     broken = {"error": {"status": 500, "message": "boom", "headers": {"retry-after-ms": "200"}}}
-    tasks = [task("limited", "rl", limited), task("broken", "e500", broken)]
+    # Apart (own files), so the 500 does not wait for the rate-limited agent's rest.
+    tasks = [
+        task("limited", "rl", limited, files=["src/limited.py"]),
+        task("broken", "e500", broken, files=["src/broken.py"]),
+    ]
     with ScriptedServer() as server:
         run = run_agent_plan(tmp_path, AGENT, server, tasks, FAULTS + podium_toml(AGENT, server))
         served = server.usage()["by_tag"]
