@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
@@ -111,5 +112,6 @@ def remove_worktree(repo: Path, path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
         git.run(repo, "worktree", "prune", check=False)
     parent = path.parent
-    if parent.is_dir() and not any(parent.iterdir()):
-        os.rmdir(parent)
+    with contextlib.suppress(OSError):  # not empty, or removed meanwhile by another removal
+        if not any(parent.iterdir()):
+            os.rmdir(parent)

@@ -74,6 +74,7 @@ def test_edit_is_merged_with_exact_tokens_and_aider_s_own_cost(tmp_path: Path) -
     assert attempt["model"] == "gpt-5.5"
     assert (request.model, request.stream) == ("gpt-5.5", False)
     assert not list(run.repo.glob(".aider*"))  # chat history and caches stay in its HOME
+    assert "[user]" not in (run.repo / ".git" / "config").read_text()  # the user's config untouched
 
 
 def test_api_errors_end_the_attempt_even_though_aider_exits_0(tmp_path: Path) -> None:

@@ -64,6 +64,7 @@ FLAGS = (
     "--map-tokens",
     "0",
 )
+GITCONFIG = "[user]\n\tname = podium agent (aider)\n\temail = aider@podium.invalid\n"
 _GLOB = re.compile(r"[*?\[]")
 _LITELLM_ERROR = re.compile(r"^litellm\.(\w+)")
 _APPLIED = re.compile(r"^Applied edit to (.+)$")
@@ -97,6 +98,10 @@ class AiderAdapter:
         files = {
             str(home / ".aider" / "caches" / "model_prices_and_context_window.json"): "{}",
             str(metadata): model_metadata(model),
+            # aider writes a placeholder name into the repository's own .git/config when git
+            # knows none, which every worktree shares (parallel aiders then crash on its
+            # lock); a name in the attempt's HOME keeps the user's config untouched.
+            str(home / ".gitconfig"): GITCONFIG,
         }
         return Launch(argv=argv, env=env, files=files, model=model)
 
