@@ -177,31 +177,20 @@ class Schedule:
         free = state.max_parallel - len(held)
         if free <= 0:
             return []
-        agent_of = self._agent_of(state)
-        used = Counter(agent_of(i) for i in held)
-        groups = Counter(state.group_of.get(agent_of(i), "") for i in held)
-        budget = state.budget_left
+        limits = _Limits(state, self, held)
         files = reduce(Footprint.plus, map(self._footprint, held), NOTHING)
         chosen: list[Start] = []
         ready = list(self._view.ready)
         heapq.heapify(ready)
         while ready and len(chosen) < free:
             i = self.order[heapq.heappop(ready)]
-            agent, mine = agent_of(i), self._footprint(i)
-            group = state.group_of.get(agent, "")
-            cost = state.estimates.get(self.ids[i], 0.0)
-            if (
-                _full(state.agent_caps.get(agent), used[agent])
-                or _full(state.group_caps.get(group), groups[group])
-                or (budget is not None and cost > budget)
-                or mine.overlaps(files)
-            ):
+            mine = self._footprint(i)
+            if (limits.active and not limits.admit(i)) or mine.overlaps(files):
                 continue
             chosen.append(Start(self.ids[i]))
             files = files.plus(mine)
-            used[agent] += 1
-            groups[group] += 1
-            budget = None if budget is None else budget - cost
+            if limits.active:
+                limits.take(i)
         return chosen
 
     def _agent_of(self, state: SchedState) -> Callable[[int], str]:
@@ -210,6 +199,36 @@ class Schedule:
 
 def _full(cap: int | None, used: int) -> bool:
     return cap is not None and used >= cap
+
+
+class _Limits:
+    """Agent and provider caps and the budget during one decision (skipped when unset)."""
+
+    def __init__(self, state: SchedState, plan: Schedule, held: list[int]) -> None:
+        self.state = state
+        self.active = bool(state.agent_caps or state.group_caps or state.budget_left is not None)
+        self.agent_of = plan._agent_of(state)
+        self.ids = plan.ids
+        self.used = Counter(self.agent_of(i) for i in held) if self.active else Counter()
+        self.groups = Counter(state.group_of.get(self.agent_of(i), "") for i in held)
+        self.budget = state.budget_left
+
+    def admit(self, i: int) -> bool:
+        agent = self.agent_of(i)
+        group = self.state.group_of.get(agent, "")
+        cost = self.state.estimates.get(self.ids[i], 0.0)
+        return not (
+            _full(self.state.agent_caps.get(agent), self.used[agent])
+            or _full(self.state.group_caps.get(group), self.groups[group])
+            or (self.budget is not None and cost > self.budget)
+        )
+
+    def take(self, i: int) -> None:
+        agent = self.agent_of(i)
+        self.used[agent] += 1
+        self.groups[self.state.group_of.get(agent, "")] += 1
+        if self.budget is not None:
+            self.budget -= self.state.estimates.get(self.ids[i], 0.0)
 
 
 def _differences(new: tuple[str, ...], old: tuple[str, ...], step: int = 256) -> Iterator[int]:
