@@ -125,19 +125,6 @@ def test_endpoint_down_is_ended_by_the_wall_clock(tmp_path: Path) -> None:
     assert run.seconds < 45
 
 
-def test_silent_agent_is_killed_with_its_group(tmp_path: Path) -> None:
-    with ScriptedServer() as server:
-        toml = FAULTS + podium_toml(AGENT, server, silence=5)
-        run = run_agent_plan(
-            tmp_path, AGENT, server, [task("feature", "hang", {"hang": True})], toml
-        )
-    feature = run.task("feature")
-    assert feature["state"] == "failed"
-    assert "silence" in feature["reason"], feature["reason"]
-    assert leftover_processes(str(run.repo)) == []
-    assert run.seconds < 45
-
-
 def test_available_reports_the_pinned_version(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PODIUM_TEST_KEY", "k")
     config = AgentConfig(bin=str(TOOLS_BIN / AGENT), api_key_env="PODIUM_TEST_KEY")

@@ -11,7 +11,6 @@ from podium.testing import ScriptedServer
 
 from agentkit import (
     closed_port,
-    leftover_processes,
     podium_toml,
     run_agent_plan,
     scripted_goal,
@@ -96,16 +95,3 @@ def test_endpoint_down_fails_by_itself(tmp_path: Path) -> None:
     assert feature["state"] == "failed"
     assert "Could not connect to local model provider" in feature["reason"], feature["reason"]
     assert run.seconds < 45  # Copilot gives up after ~25 s of retries
-
-
-def test_silent_agent_is_killed_with_its_group(tmp_path: Path) -> None:
-    with ScriptedServer() as server:
-        toml = FAULTS + podium_toml(AGENT, server, silence=5)
-        run = run_agent_plan(
-            tmp_path, AGENT, server, [task("feature", "hang", {"hang": True})], toml
-        )
-    feature = run.task("feature")
-    assert feature["state"] == "failed"
-    assert "silence" in feature["reason"], feature["reason"]
-    assert leftover_processes(str(run.repo)) == []
-    assert run.seconds < 30

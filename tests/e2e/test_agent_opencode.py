@@ -104,17 +104,3 @@ def test_endpoint_down_is_bounded_by_the_wall_timeout(tmp_path: Path) -> None:
     assert feature["reason"] == "agent killed: wall-clock timeout", feature["reason"]
     assert leftover_processes(str(run.repo)) == []
     assert run.seconds < 40
-
-
-def test_silent_agent_is_killed_with_its_group(tmp_path: Path) -> None:
-    # opencode prints nothing until its first answer (~5 s of start-up), hence 12 s.
-    with ScriptedServer() as server:
-        toml = FAULTS + podium_toml(AGENT, server, silence=12)
-        run = run_agent_plan(
-            tmp_path, AGENT, server, [task("feature", "hang", {"hang": True})], toml
-        )
-    feature = run.task("feature")
-    assert feature["state"] == "failed"
-    assert "silence" in feature["reason"], feature["reason"]
-    assert leftover_processes(str(run.repo)) == []
-    assert run.seconds < 45
