@@ -18,11 +18,11 @@ from pathlib import Path
 
 from _common import finish
 
-from podium.adapters.base import Job
-from podium.adapters.claude import ClaudeAdapter
+from podium.agents.base import Job
+from podium.agents.claude import ClaudeAdapter
+from podium.agents.runner import Limits, agent_env, run_agent
 from podium.config import AgentConfig
-from podium.plan import Task
-from podium.runner import Limits, agent_env, run_agent
+from podium.plans.model import Task
 from podium.testing import ScriptedServer
 
 ROUNDS = 7

@@ -38,13 +38,22 @@ def scenario(root: Path, env: dict[str, str], batch: int, bad: int) -> tuple[int
         f'gates = ["{PYTHON} gate.py {counter}"]\nmax_attempts = 1\n'
         f"[merge]\nbatch = {batch}\nwait = 1.0\n"
     )
-    tasks = [write_task(f"t{i}", f"out{i}.txt", "broken" if i < bad else "ok")
-             for i in range(TASKS)]
-    plan = write_plan(root / f"plan-{batch}-{bad}.yaml",
-                      {"name": "merge-bench", "max_parallel": TASKS, "tasks": tasks})
+    tasks = [
+        write_task(f"t{i}", f"out{i}.txt", "broken" if i < bad else "ok") for i in range(TASKS)
+    ]
+    plan = write_plan(
+        root / f"plan-{batch}-{bad}.yaml",
+        {"name": "merge-bench", "max_parallel": TASKS, "tasks": tasks},
+    )
     start = time.perf_counter()
-    proc = subprocess.run([*podium_argv(), "run", str(plan), "--json"], cwd=repo, env=env,
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [*podium_argv(), "run", str(plan), "--json"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     took = time.perf_counter() - start
     merged = sum(t["state"] == "merged" for t in json.loads(proc.stdout)["tasks"])
     runs = counter.read_text().count("run") - 1  # minus the baseline
@@ -59,8 +68,10 @@ def main() -> None:
             batched = scenario(root, env, 16, bad)
             assert one[2] == batched[2] == TASKS - bad, (one, batched)
             figures[bad] = batched[0] / one[0]
-            print(f"{bad} bad: one by one {one[0]} gate runs ({one[1]:.1f} s), "
-                  f"batched {batched[0]} ({batched[1]:.1f} s): ratio {figures[bad]:.2f}")
+            print(
+                f"{bad} bad: one by one {one[0]} gate runs ({one[1]:.1f} s), "
+                f"batched {batched[0]} ({batched[1]:.1f} s): ratio {figures[bad]:.2f}"
+            )
         finish("merge", figures[0], 0.35, "x gate runs")
 
 

@@ -21,9 +21,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from podium import router
-from podium.costs import builtin_prices
-from podium.plan import MINUTES, Task
+from podium.plans.model import MINUTES, Task
+from podium.routing import router
+from podium.routing.prices import builtin_prices
 
 SEED = 2026
 TASKS = 500

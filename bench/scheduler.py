@@ -13,7 +13,7 @@ import random
 import sys
 import time
 
-from podium.scheduler import SchedState, Start, TaskView, decide
+from podium.scheduling.scheduler import SchedState, Start, TaskView, decide
 
 TASKS = 10_000
 PATHS = 2_000

@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from podium import adapters
-from podium.adapters.conformance import check_adapter
+from podium.agents import registry
+from podium.agents.conformance import check_adapter
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "adapter-plugin"
 
 
-@pytest.mark.parametrize("name", adapters.names())
+@pytest.mark.parametrize("name", registry.names())
 def test_builtin_adapters_conform(name: str) -> None:
-    assert check_adapter(adapters.get(name)) == []
+    assert check_adapter(registry.get(name)) == []
 
 
 def install_without_pip(site: Path) -> None:
@@ -48,7 +48,7 @@ def test_example_plugin_runs_a_task_through_its_entry_point(
     )
     assert any(r["agent"] == "shout" and r["usable"] for r in json.loads(agents.stdout))
     conform = subprocess.run(
-        [sys.executable, "-m", "podium.adapters.conformance", "shout"],
+        [sys.executable, "-m", "podium.agents.conformance", "shout"],
         env=env,
         capture_output=True,
         text=True,

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from podium.adapters.aider import AiderAdapter, context_files, parse_line
-from podium.adapters.base import AgentEvent, Job
+from podium.agents.aider import AiderAdapter, context_files, parse_line
+from podium.agents.base import AgentEvent, Job
 from podium.config import AgentConfig
-from podium.plan import Task
+from podium.plans.model import Task
 
 NOW = 1_795_418_400.0
 SECRET = "sk-very-secret"

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from podium.adapters.base import AgentEvent, Job
-from podium.adapters.codex import CodexAdapter, parse_line
-from podium.adapters.streamjson import judge
+from podium.agents.base import AgentEvent, Job
+from podium.agents.codex import CodexAdapter, parse_line
+from podium.agents.streamjson import judge
 from podium.config import AgentConfig
-from podium.plan import Task
+from podium.plans.model import Task
 
 NOW = 1_800_000_000.0
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from podium.adapters.base import AgentEvent, Job
-from podium.adapters.copilot import CopilotAdapter, copy_usage, main, parse_line, relay
+from podium.agents.base import AgentEvent, Job
+from podium.agents.copilot import CopilotAdapter, copy_usage, main, parse_line, relay
 from podium.config import AgentConfig
-from podium.plan import Task
+from podium.plans.model import Task
 
 SECRET = "sk-very-secret"
 
@@ -142,7 +142,7 @@ def test_byok_launch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert (python, dash_m, module, sep, copilot) == (
         sys.executable,
         "-m",
-        "podium.adapters.copilot",
+        "podium.agents.copilot",
         "--",
         "copilot",
     )

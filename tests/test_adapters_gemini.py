@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from podium.adapters.base import AgentEvent, Job
-from podium.adapters.gemini import GeminiAdapter, api_error, judge, parse_line
+from podium.agents.base import AgentEvent, Job
+from podium.agents.gemini import GeminiAdapter, api_error, judge, parse_line
 from podium.config import AgentConfig
-from podium.plan import Task
+from podium.plans.model import Task
 
 NOW = 1_800_000_000.0
 

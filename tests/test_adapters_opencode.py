@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from podium.adapters.base import AgentEvent, Job
-from podium.adapters.opencode import (
+from podium.agents.base import AgentEvent, Job
+from podium.agents.opencode import (
     KEY_TARGET,
     OpencodeAdapter,
     openai_url,
@@ -17,7 +17,7 @@ from podium.adapters.opencode import (
     reset_from_headers,
 )
 from podium.config import AgentConfig
-from podium.plan import Task
+from podium.plans.model import Task
 
 NOW = 1_795_418_400.0
 SECRET = "sk-very-secret"

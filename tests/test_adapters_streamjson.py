@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from podium.adapters import streamjson as sj
+from podium.agents import streamjson as sj
 from podium.config import AgentConfig
 
 NOW = datetime(2027, 1, 15, 8, 0, 0, tzinfo=UTC).timestamp()

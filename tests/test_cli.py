@@ -152,7 +152,7 @@ def test_help_and_version() -> None:
 
 def test_help_does_not_import_heavy_modules() -> None:
     code = (
-        "import sys; sys.argv=['podium','--help']\nfrom podium import cli\n"
+        "import sys; sys.argv=['podium','--help']\nfrom podium.ui import cli\n"
         "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
         "print(sorted(m for m in ('pydantic','yaml','asyncio','sqlite3','rich') "
         "if m in sys.modules))"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from podium.globs import compile_glob, matches, overlap, sets_overlap, validate
+from podium.plans.globs import compile_glob, matches, overlap, sets_overlap, validate
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from podium.graph import critical_path, find_cycle, remaining_chain, topo_order, waves
+from podium.plans.graph import critical_path, find_cycle, remaining_chain, topo_order, waves
 
 DEPS = {"a": [], "b": ["a"], "c": ["a"], "d": ["b", "c"], "e": []}
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from podium.janitor import run_check, verify
-from podium.plan import Check, Task
+from podium.landing.janitor import run_check, verify
+from podium.plans.model import Check, Task
 
 from conftest import PYTHON
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import hypothesis.strategies as st
 from hypothesis import HealthCheck, given, settings
 
-from podium import lifecycle
 from podium.errors import StateError
+from podium.scheduling import lifecycle
 from podium.store import RunRow, Store
 
 TASKS = ["a", "b", "c"]

@@ -24,9 +24,9 @@ from mcp.client.stdio import StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
-from podium.mcpserver.server import is_loopback
-from podium.mcpserver.tools import cost_summary, tail
 from podium.store import AttemptRow
+from podium.ui.mcp.server import is_loopback
+from podium.ui.mcp.tools import cost_summary, tail
 
 from conftest import agent, git
 

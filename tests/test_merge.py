@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from podium.config import Config
-from podium.merge import MergeContext, landed_tasks, merge_commit, trailer_message
+from podium.landing.merge import MergeContext, landed_tasks, merge_commit, trailer_message
 
 from conftest import PYTHON, git, make_repo
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from podium.errors import ConfigError, PlanError
-from podium.plan import (
+from podium.plans.model import (
     DEFAULT_AGENTS,
     Check,
     Plan,

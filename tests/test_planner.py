@@ -13,10 +13,12 @@ from typing import Any
 import pytest
 import yaml
 
-from podium import estimate, planner, planprompt, render, repomap
 from podium.config import Config
 from podium.errors import PlanError
-from podium.plan import dump_plan, parse_plan
+from podium.planning import estimate, planner, repomap
+from podium.planning import prompt as planprompt
+from podium.plans.model import dump_plan, parse_plan
+from podium.ui import render
 
 from conftest import agent, git, make_repo
 

@@ -13,8 +13,8 @@ from typing import Any
 import yaml
 from rich.console import Console
 
-from podium import progress
 from podium.store import Store
+from podium.ui import progress
 
 from conftest import agent
 

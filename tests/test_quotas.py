@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from podium import costs, scheduler
-from podium.plan import Task
-from podium.quotas import RAMP_STEP, Quotas
+from podium.plans.model import Task
+from podium.routing import prices
+from podium.scheduling import scheduler
+from podium.scheduling.quotas import RAMP_STEP, Quotas
 
 TASKS = (
     Task("a", "a", agent="claude", agents=("codex",)),
@@ -62,7 +63,7 @@ def test_scheduler_respects_budget_caps_and_moves() -> None:
 
 
 def test_estimates_use_history_else_the_price_table() -> None:
-    assert costs.estimate("low", "claude-sonnet-4-5", {}, [0.2, 0.4]) == pytest.approx(0.3)
-    guess = costs.estimate("medium", "claude-sonnet-4-5", {}, [])
+    assert prices.estimate("low", "claude-sonnet-4-5", {}, [0.2, 0.4]) == pytest.approx(0.3)
+    guess = prices.estimate("medium", "claude-sonnet-4-5", {}, [])
     assert guess == pytest.approx((60_000 * 3 + 6_000 * 15) / 1e6)
-    assert costs.estimate("high", None, {}, []) > guess
+    assert prices.estimate("high", None, {}, []) > guess

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from podium import report
 from podium.store import Event, Store
+from podium.ui import report
 
 from conftest import CALC, PYTHON, agent, make_repo
 

@@ -11,10 +11,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from podium import router, routerpolicy
-from podium.costs import Price
 from podium.errors import StateError
-from podium.plan import Task
+from podium.plans.model import Task
+from podium.routing import router
+from podium.routing.policy import policy_json
+from podium.routing.prices import Price
 
 CLAUDE = router.arms_for(["claude"])
 BANDIT = router.Settings(mode="bandit", alpha=0.5, warmup_per_arm=5, warmup_total=40)
@@ -203,7 +204,7 @@ def test_same_seed_same_choices_byte_for_byte() -> None:
     (a, pa), (b, pb) = play(seed=5, rounds=150), play(seed=5, rounds=150)
     dump = [json.dumps(router.choice_json(c)) for c in a]
     assert dump == [json.dumps(router.choice_json(c)) for c in b]
-    assert routerpolicy.policy_json(pa) == routerpolicy.policy_json(pb)
+    assert policy_json(pa) == policy_json(pb)
 
 
 def test_ties_go_to_the_first_arm() -> None:
@@ -260,7 +261,7 @@ def test_policy_round_trips_through_its_file(tmp_path: Path) -> None:
     assert router.load_policy(path) == policy
     assert [p.name for p in path.parent.iterdir()] == ["policy.json"]  # no temporary file left
     router.save_policy(router.load_policy(path), path)
-    assert path.read_text() == routerpolicy.policy_json(policy)
+    assert path.read_text() == policy_json(policy)
 
 
 def test_no_policy_file_is_a_fresh_policy(tmp_path: Path) -> None:
@@ -294,7 +295,7 @@ def test_an_unreadable_policy_file_is_a_clear_error(tmp_path: Path, text: str, s
 
 def test_a_policy_with_a_broken_matrix_is_refused(tmp_path: Path) -> None:
     _, policy = play(seed=7, rounds=20)
-    data = json.loads(routerpolicy.policy_json(policy))
+    data = json.loads(policy_json(policy))
     arm = next(iter(data["arms"]))
     data["arms"][arm]["A"][0][0] = -1.0
     path = tmp_path / "policy.json"

@@ -9,9 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-from podium.adapters.base import Launch
-from podium.adapters.command import CommandAdapter
-from podium.runner import Limits, agent_env, run_agent
+from podium.agents.base import Launch
+from podium.agents.command import CommandAdapter
+from podium.agents.runner import Limits, agent_env, run_agent
 
 CHILD_SCRIPT = """
 import os, subprocess, sys, time

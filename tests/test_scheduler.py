@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from podium.globs import sets_overlap
-from podium.scheduler import (
+from podium.plans.globs import sets_overlap
+from podium.scheduling.scheduler import (
     BAD,
     BUSY,
     Block,

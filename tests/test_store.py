@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from podium import lifecycle
 from podium.errors import StateError
+from podium.scheduling import lifecycle
 from podium.store import AttemptRow, RunRow, Store
 
 

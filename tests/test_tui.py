@@ -16,7 +16,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Log, Static
 
 from podium.store import Store
-from podium.tui import LiveApp, tail
+from podium.ui.tui import LiveApp, tail
 
 from conftest import agent
 

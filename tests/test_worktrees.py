@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from podium.config import Config
-from podium.worktrees import (
+from podium.runs.worktrees import (
     commit_leftovers,
     create_worktree,
     ignore_local_files,

@@ -1,4 +1,4 @@
-from podium.cli import main
+from podium.ui.cli import main
 
 if __name__ == "__main__":
     main()

@@ -13,16 +13,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from podium import adapters, faults, git, lifecycle, worktrees
+from podium import git
+from podium.agents import registry
 from podium.config import Config, load_config
 from podium.errors import PodiumError, StateError
-from podium.plan import Plan, dump_plan, load_plan, parse_plan
+from podium.plans.model import Plan, dump_plan, load_plan, parse_plan
+from podium.runs import faults, worktrees
+from podium.scheduling import lifecycle
 from podium.store import RunRow, Store
 
 if TYPE_CHECKING:
-    from podium.engine import Reporter, RunSetup
-    from podium.reaper_client import Reaper
-    from podium.routing import Mode
+    from podium.routing.chooser import Mode
+    from podium.runs.engine import Reporter, RunSetup
+    from podium.runs.reaper_client import Reaper
 
 
 def repo_root(path: Path | None = None) -> Path:
@@ -37,7 +40,7 @@ def open_store(repo: Path) -> Store:
 
 
 def read_plan(repo: Path, path: Path, agent: str | None = None) -> Plan:
-    return load_plan(path, agents=adapters.names(), default_agent=agent)
+    return load_plan(path, agents=registry.names(), default_agent=agent)
 
 
 def choose_target(repo: Path, target: str | None) -> str:
@@ -175,7 +178,7 @@ def create_run(
         time.time(),
     )
     faults.point("run-created")
-    from podium.engine import RunSetup
+    from podium.runs.engine import RunSetup
 
     routing = _routing(options.routing)
     return RunSetup(repo, run_id, target, plan, config, tuple(gates), parallel, budget, routing)
@@ -189,9 +192,9 @@ def _routing(mode: str) -> Mode:
 
 def setup_of(repo: Path, store: Store, run: RunRow, routing: str = "cascade") -> RunSetup:
     """A stored run's set-up, as it was started (the plan is the copy kept in the store)."""
-    from podium.engine import RunSetup
+    from podium.runs.engine import RunSetup
 
-    plan = parse_plan(run.plan_text, f"run {run.id}", agents=adapters.names())
+    plan = parse_plan(run.plan_text, f"run {run.id}", agents=registry.names())
     return RunSetup(
         repo,
         run.id,
@@ -211,7 +214,7 @@ def execute(
     """Run to the end (or until SIGINT/SIGTERM cancels it); return the finished run."""
     import asyncio
 
-    from podium.reaper_client import Reaper
+    from podium.runs.reaper_client import Reaper
 
     reaper, reaper_proc = Reaper.start()
     try:
@@ -233,8 +236,8 @@ async def _main(
 ) -> bool:
     import asyncio
 
-    from podium.engine import Engine
-    from podium.resume import reconcile
+    from podium.runs.engine import Engine
+    from podium.runs.resume import reconcile
 
     engine = Engine(setup, store, report, reaper)
     if resume:
@@ -293,7 +296,7 @@ def resume_run(
 ) -> RunRow:
     """Finish a run that was interrupted (crash, kill -9, cancel) or stopped by its budget;
     `budget` replaces the run's budget."""
-    from podium.merge import repair_checkout
+    from podium.landing.merge import repair_checkout
 
     repo = repo_root(cwd)
     store = open_store(repo)

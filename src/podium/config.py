@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from podium.costs import Price, parse_prices
 from podium.errors import ConfigError
+from podium.routing.prices import Price, parse_prices
 
 Compare = Literal["auto", "pytest", "exit", "strict"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from podium import worktrees
 from podium.config import CONFIG_FILE, Config
 from podium.errors import PodiumError
+from podium.runs import worktrees
 
 
 def detect_gates(repo: Path) -> list[str]:

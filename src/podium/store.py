@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from podium import lifecycle
 from podium.errors import StateError
+from podium.scheduling import lifecycle
 
 SCHEMA_VERSION = 3
 SCHEMA = """

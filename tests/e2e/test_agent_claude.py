@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from podium.adapters.base import Availability
-from podium.adapters.claude import ClaudeAdapter
+from podium.agents.base import Availability
+from podium.agents.claude import ClaudeAdapter
 from podium.config import AgentConfig
 from podium.testing import ScriptedServer
 

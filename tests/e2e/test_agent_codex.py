@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from podium.adapters.base import Availability
-from podium.adapters.codex import CodexAdapter
+from podium.agents.base import Availability
+from podium.agents.codex import CodexAdapter
 from podium.config import AgentConfig
 from podium.testing import ScriptedServer
 

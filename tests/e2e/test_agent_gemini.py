@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from podium.adapters.base import Availability
-from podium.adapters.gemini import GeminiAdapter
+from podium.agents.base import Availability
+from podium.agents.gemini import GeminiAdapter
 from podium.config import AgentConfig
 from podium.testing import ScriptedServer
 

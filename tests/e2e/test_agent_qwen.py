@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from podium.adapters.base import Availability
-from podium.adapters.qwen import QwenAdapter
+from podium.agents.base import Availability
+from podium.agents.qwen import QwenAdapter
 from podium.config import AgentConfig
 from podium.testing import ScriptedServer
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from podium.faults import POINTS
+from podium.runs.faults import POINTS
 
 from conftest import PYTHON, agent, git, make_repo
 

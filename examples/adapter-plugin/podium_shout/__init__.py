@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from podium.adapters.base import AgentEvent, Availability, Job, Launch, Verdict
+from podium.agents.base import AgentEvent, Availability, Job, Launch, Verdict
 from podium.config import AgentConfig
 
 

@@ -1,0 +1,1 @@
+"""Agent CLIs: the adapter seam, one module per CLI, the process runner, the prompt."""

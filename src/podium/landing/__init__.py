@@ -1,0 +1,1 @@
+"""From a finished attempt to the target: janitor, gates, merge, merge queue."""

@@ -1,0 +1,252 @@
+"""The merge step: build the merge in git's object store, gate exactly that tree, then
+move the target with compare-and-swap. The target never points at an untested tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from podium import git
+from podium.config import Config
+from podium.landing.gates import GateRun, no_worse, run_gate
+from podium.landing.janitor import CheckResult
+from podium.runs import faults
+from podium.runs.worktrees import link_shared
+
+Status = Literal["merged", "conflict", "gates_failed", "moved", "dirty"]
+
+
+@dataclass(frozen=True)
+class MergeOutcome:
+    status: Status
+    commit: str | None = None
+    detail: str = ""
+    conflicts: tuple[str, ...] = ()
+    gates: tuple[CheckResult, ...] = ()
+
+
+@dataclass(frozen=True)
+class Member:
+    """One verified attempt waiting to land: its commit and its commit message."""
+
+    key: str  # run/task
+    commit: str
+    message: str
+
+
+@dataclass
+class MergeContext:
+    """What stays the same across one run's merges."""
+
+    repo: Path
+    target: str  # branch name
+    gates: Sequence[str]
+    config: Config
+    gate_dir: Path  # a detached worktree where gates run on merge results
+    passed_trees: set[str] = field(default_factory=set)  # trees known to pass the gates
+    baseline: dict[str, GateRun] | None = None  # each gate's result on the run's base
+    gate_runs: int = 0  # how many times the gates ran on a tree (for the record and benches)
+
+
+def trailer_message(subject: str, body: str, run_id: str, task_id: str, attempt: int) -> str:
+    parts = [subject.strip().splitlines()[0] if subject.strip() else task_id]
+    if body.strip():
+        parts.append(body.strip())
+    parts.append(f"Podium-Task: {run_id}/{task_id}\nPodium-Attempt: {attempt}")
+    return "\n\n".join(parts) + "\n"
+
+
+def batch_message(members: Sequence[Member]) -> str:
+    """One commit for several tasks: each task's message as a section, every trailer last."""
+    if len(members) == 1:
+        return members[0].message
+    subjects, trailers = [], []
+    for m in members:
+        lines = m.message.strip().splitlines()
+        subjects.append(f"- {lines[0]}")
+        trailers += [ln for ln in lines if ln.startswith(("Podium-Task:", "Podium-Attempt:"))]
+    head = f"podium: land {len(members)} tasks"
+    return "\n\n".join([head, "\n".join(subjects), "\n".join(trailers)]) + "\n"
+
+
+@dataclass(frozen=True)
+class Combined:
+    """The members that merge cleanly, stacked on the target, and those that conflict."""
+
+    old: str
+    tree: str | None  # None when no member merged
+    members: tuple[Member, ...]
+    conflicts: tuple[tuple[Member, MergeOutcome], ...]
+
+
+def combine(ctx: MergeContext, members: Sequence[Member]) -> Combined | MergeOutcome:
+    """Merge each member in turn onto the target in git's object store; no worktree touched."""
+    old = git.rev(ctx.repo, f"refs/heads/{ctx.target}")
+    if old is None:
+        return MergeOutcome("moved", detail=f"target branch {ctx.target!r} no longer exists")
+    top, tree = old, None
+    kept: list[Member] = []
+    conflicts: list[tuple[Member, MergeOutcome]] = []
+    for m in members:
+        merged, paths = git.merge_tree(ctx.repo, top, m.commit)
+        faults.point("merge-tree-built")
+        if merged is None:
+            detail = conflict_detail(ctx.repo, top, m.commit, paths)
+            conflicts.append((m, MergeOutcome("conflict", detail=detail, conflicts=tuple(paths))))
+            continue
+        top = git.commit_tree(ctx.repo, merged, [top], m.message)
+        tree = merged
+        kept.append(m)
+    return Combined(old, tree, tuple(kept), tuple(conflicts))
+
+
+def land(ctx: MergeContext, combined: Combined) -> MergeOutcome:
+    """Gate the combined tree and publish it as one commit on the target."""
+    assert combined.tree is not None
+    if combined.tree == git.tree_of(ctx.repo, combined.old):
+        return MergeOutcome("merged", commit=combined.old, detail="already in the target")
+    new = git.commit_tree(ctx.repo, combined.tree, [combined.old], batch_message(combined.members))
+    faults.point("merge-commit-made")
+    results = gate_tree(ctx, combined.tree, new)
+    if not all(r.ok for r in results):
+        failed = next(r for r in results if not r.ok)
+        where = "merged tree" if len(combined.members) == 1 else "merged tree of the batch"
+        return MergeOutcome(
+            "gates_failed",
+            detail=f"{failed.name} on the {where}: {failed.detail}",
+            gates=tuple(results),
+        )
+    faults.point("gates-passed")
+    return publish(ctx, combined.old, new, tuple(results))
+
+
+def merge_commit(ctx: MergeContext, commit: str, message: str) -> MergeOutcome:
+    """Land one commit's changes on the target as one new commit, or say why not."""
+    combined = combine(ctx, [Member("", commit, message)])
+    if isinstance(combined, MergeOutcome):
+        return combined
+    if combined.conflicts:
+        return combined.conflicts[0][1]
+    return land(ctx, combined)
+
+
+def gate_tree(ctx: MergeContext, tree: str, commit: str) -> list[CheckResult]:
+    """Run the gates on a checkout of `commit`, unless this very tree already passed.
+
+    Judged against the baseline: a gate failing there only blocks what makes it worse.
+    """
+    if not ctx.gates or tree in ctx.passed_trees:
+        return []
+    prepare_gate_dir(ctx, commit)
+    ctx.gate_runs += 1
+    results = []
+    for gate in ctx.gates:
+        compare = ctx.config.compare.get(gate, ctx.config.baseline)
+        run = run_gate(gate, ctx.gate_dir, ctx.config.wall_timeout, compare)
+        base = (ctx.baseline or {}).get(gate)
+        results.append(no_worse(run, base, compare, gate))
+        if not results[-1].ok:
+            break
+    if all(r.ok for r in results):
+        ctx.passed_trees.add(tree)
+    return results
+
+
+def measure_baseline(ctx: MergeContext, commit: str) -> dict[str, GateRun]:
+    """Run every gate once on the run's starting point."""
+    if ctx.baseline is None:
+        ctx.baseline = {}
+        if ctx.gates:
+            prepare_gate_dir(ctx, commit)
+            for gate in ctx.gates:
+                compare = ctx.config.compare.get(gate, ctx.config.baseline)
+                ctx.baseline[gate] = run_gate(gate, ctx.gate_dir, ctx.config.wall_timeout, compare)
+            if all(r.result.ok for r in ctx.baseline.values()):
+                ctx.passed_trees.add(git.tree_of(ctx.repo, commit))
+    return ctx.baseline
+
+
+def prepare_gate_dir(ctx: MergeContext, commit: str) -> None:
+    if not (ctx.gate_dir / ".git").exists():
+        ctx.gate_dir.parent.mkdir(parents=True, exist_ok=True)
+        git.run(ctx.repo, "worktree", "add", "--quiet", "--detach", str(ctx.gate_dir), commit)
+    else:
+        git.run(ctx.gate_dir, "checkout", "--quiet", "--force", "--detach", commit)
+        git.run(ctx.gate_dir, "clean", "-q", "-f", "-f", "-d", "-x")
+    link_shared(ctx.repo, ctx.gate_dir, ctx.config)
+
+
+def publish(ctx: MergeContext, old: str, new: str, gates: tuple[CheckResult, ...]) -> MergeOutcome:
+    """Move the target from old to new (compare-and-swap); bring a checkout of it along."""
+    ref = f"refs/heads/{ctx.target}"
+    checkout = git.checked_out_at(ctx.repo, ctx.target)
+    if checkout is not None:
+        git.run(checkout, "update-index", "-q", "--refresh", check=False)
+        if git.run(checkout, "read-tree", "-m", "-u", "-n", old, new, check=False).code != 0:
+            return MergeOutcome(
+                "dirty",
+                detail=f"{ctx.target!r} is checked out at {checkout} "
+                "with local changes this merge would overwrite; nothing merged",
+            )
+    if not git.update_ref(ctx.repo, ref, new, old):
+        return MergeOutcome("moved", detail=f"{ctx.target!r} moved while merging")
+    faults.point("ref-updated")
+    if checkout is not None:
+        git.run(checkout, "read-tree", "-m", "-u", old, new, check=False)
+        faults.point("checkout-synced")
+    return MergeOutcome("merged", commit=new, gates=gates)
+
+
+def repair_checkout(repo: Path, target: str) -> bool:
+    """After a crash between moving the target and updating its checkout, finish the update.
+
+    Only when the checkout's index is exactly the tree of the commit before podium's last
+    commit, so that nothing of the user's can be lost.
+    """
+    checkout = git.checked_out_at(repo, target)
+    head = git.rev(repo, f"refs/heads/{target}")
+    if checkout is None or head is None or git.rev(repo, f"{head}^") is None:
+        return False
+    if not git.out(repo, "log", "-1", "--format=%(trailers:key=Podium-Task,valueonly)", head):
+        return False
+    index_tree = git.out(checkout, "write-tree")
+    if index_tree == git.tree_of(repo, head) or index_tree != git.tree_of(repo, f"{head}^"):
+        return False
+    git.run(checkout, "update-index", "-q", "--refresh", check=False)
+    return git.run(checkout, "read-tree", "-m", "-u", f"{head}^", head, check=False).code == 0
+
+
+def landed_tasks(repo: Path, base: str, target: str) -> list[str]:
+    """`run/task` of every Podium-Task trailer on the target since base, oldest first."""
+    text = git.out(
+        repo,
+        "log",
+        "--reverse",
+        "--format=%(trailers:key=Podium-Task,valueonly)",
+        f"{base}..{target}",
+    )
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def attempt_log(repo: Path, base: str, head: str) -> str:
+    """The subjects of the attempt's own commits, for the squashed commit's body."""
+    return git.out(repo, "log", "--reverse", "--format=- %s", f"{base}..{head}")
+
+
+def conflict_detail(repo: Path, target: str, commit: str, conflicts: Sequence[str]) -> str:
+    """Which files conflict, and which tasks changed them on the target meanwhile."""
+    base = git.out(repo, "merge-base", target, commit)
+    text = git.out(
+        repo,
+        "log",
+        "--format=%(trailers:key=Podium-Task,valueonly)",
+        f"{base}..{target}",
+        "--",
+        *conflicts,
+    )
+    others = sorted({line.strip() for line in text.splitlines() if line.strip()})
+    who = f" (changed there meanwhile by {', '.join(others)})" if others else ""
+    return f"conflicts with the target in {', '.join(conflicts[:10])}{who}"

@@ -1,0 +1,1 @@
+"""The plan: its model, schema, checks, file globs and task graph (pure)."""

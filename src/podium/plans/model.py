@@ -1,0 +1,198 @@
+"""A plan: named tasks with goals, owned files, dependencies and checks. Pure data.
+
+`parse_plan` reads podium's own YAML format or a Bernstein plan (a top-level `stages` key)
+and returns a frozen `Plan`, or raises one `PlanError` that lists every problem it found as
+`file:line:col: what is wrong`. pydantic and PyYAML are imported only when a plan is parsed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from podium.errors import ConfigError
+
+CheckKind = Literal["path_exists", "glob_exists", "file_contains", "command"]
+
+DEFAULT_AGENTS = ("command", "claude", "codex", "gemini", "aider", "opencode", "qwen", "copilot")
+MINUTES = {"low": 10.0, "medium": 20.0, "high": 40.0}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One machine-checkable sign that a task is done."""
+
+    kind: CheckKind
+    path: str = ""  # path_exists, file_contains; the glob for glob_exists
+    text: str = ""  # file_contains
+    run: str = ""  # command: a command line, split with shlex, run without a shell
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    goal: str
+    description: str = ""
+    files: tuple[str, ...] = ()  # owned paths, globs
+    after: tuple[str, ...] = ()  # dependency ids
+    priority: int = 2  # 1 most urgent .. 5 least
+    role: str = ""
+    complexity: str = "medium"  # low | medium | high
+    estimated_minutes: float | None = None
+    agent: str = ""  # resolved: the task's own agent, else the plan's
+    model: str | None = None
+    command: tuple[str, ...] = ()  # argv template, only for agent "command"
+    checks: tuple[Check, ...] = ()
+    budget_usd: float | None = None
+    agents: tuple[str, ...] = ()  # other agents the task may move to (rate limits, quotas)
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    tasks: tuple[Task, ...]
+    agent: str = "claude"
+    max_parallel: int | None = None  # None: podium.toml decides (default 4)
+    gates: tuple[str, ...] | None = None  # None = use podium.toml's gates
+    description: str = ""
+    constraints: tuple[str, ...] = ()  # sentences added to every task's prompt
+    budget_usd: float | None = None
+    source: str = ""  # file path or "<string>"
+    notes: tuple[str, ...] = ()  # e.g. "plan.yaml:7: key 'scope' is ignored by podium"
+
+    def task(self, task_id: str) -> Task:
+        for task in self.tasks:
+            if task.id == task_id:
+                return task
+        raise KeyError(f"no task '{task_id}' in plan '{self.name}'")
+
+    def deps(self) -> dict[str, tuple[str, ...]]:
+        """Task id -> the ids it runs after, in plan order."""
+        return {task.id: task.after for task in self.tasks}
+
+
+def estimate_minutes(task: Task) -> float:
+    """The task's own estimate, else one from its complexity (low 10, medium 20, high 40)."""
+    if task.estimated_minutes is not None:
+        return task.estimated_minutes
+    return MINUTES.get(task.complexity, MINUTES["medium"])
+
+
+def parse_plan(
+    text: str,
+    source: str = "<string>",
+    *,
+    agents: Collection[str] = DEFAULT_AGENTS,
+    default_agent: str | None = None,
+) -> Plan:
+    """Read a plan from YAML text; `default_agent` (`--agent`) replaces the plan's agent."""
+    from podium.plans import bernstein, yamlpos
+    from podium.plans import checks as plancheck
+    from podium.plans import schema as planschema
+
+    if default_agent is not None and default_agent not in agents:
+        known = ", ".join(sorted(agents))
+        raise ConfigError(f"--agent: unknown agent '{default_agent}' (known: {known})")
+    data, pos = yamlpos.load_yaml(text, source)
+    if not isinstance(data, dict):
+        raise yamlpos.plan_error([f"{pos.at(())}: {_not_a_mapping(data)}"])
+    fallback = Path(source).stem if source != "<string>" else "plan"
+    build = bernstein.build if "stages" in data else planschema.build
+    built = build(data, pos, default_agent, fallback)
+    errors = [*built.errors, *plancheck.check_plan(built.plan, agents, built.at)]
+    if errors:
+        raise yamlpos.plan_error(errors)
+    return replace(built.plan, source=source, notes=built.notes)
+
+
+def load_plan(
+    path: str | Path,
+    *,
+    agents: Collection[str] = DEFAULT_AGENTS,
+    default_agent: str | None = None,
+) -> Plan:
+    """Read a plan file; see `parse_plan`."""
+    from podium.plans.yamlpos import plan_error
+
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise plan_error([f"{file}: no such plan file{_near_names(file)}"]) from None
+    except IsADirectoryError:
+        raise plan_error([f"{file}: is a directory; give the plan's YAML file"]) from None
+    except UnicodeDecodeError as exc:
+        raise plan_error([f"{file}: not UTF-8 text (bad byte at offset {exc.start})"]) from None
+    except OSError as exc:
+        raise plan_error([f"{file}: cannot read the plan: {exc.strerror}"]) from None
+    return parse_plan(text, str(path), agents=agents, default_agent=default_agent)
+
+
+def dump_plan(plan: Plan) -> str:
+    """The plan in podium's format; `parse_plan` reads it back to an equal plan."""
+    import yaml
+
+    top: dict[str, Any] = {"name": plan.name, "agent": plan.agent}
+    _put(top, "max_parallel", plan.max_parallel, None)
+    if plan.gates is not None:
+        top["gates"] = list(plan.gates)
+    _put(top, "description", plan.description, "")
+    _put(top, "constraints", list(plan.constraints), [])
+    _put(top, "budget_usd", _number(plan.budget_usd), None)
+    top["tasks"] = [_dump_task(task, plan.agent) for task in plan.tasks]
+    return yaml.safe_dump(top, sort_keys=False, allow_unicode=True, width=100)
+
+
+def _dump_task(task: Task, plan_agent: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": task.id, "goal": task.goal}
+    _put(out, "description", task.description, "")
+    _put(out, "files", list(task.files), [])
+    _put(out, "after", list(task.after), [])
+    _put(out, "priority", task.priority, 2)
+    _put(out, "role", task.role, "")
+    _put(out, "complexity", task.complexity, "medium")
+    _put(out, "estimated_minutes", _number(task.estimated_minutes), None)
+    _put(out, "agent", task.agent, plan_agent)
+    _put(out, "model", task.model, None)
+    _put(out, "command", list(task.command), [])
+    _put(out, "checks", [_dump_check(check) for check in task.checks], [])
+    _put(out, "budget_usd", _number(task.budget_usd), None)
+    _put(out, "agents", list(task.agents), [])
+    return out
+
+
+def _dump_check(check: Check) -> dict[str, Any]:
+    if check.kind == "file_contains":
+        return {"file_contains": {"path": check.path, "text": check.text}}
+    return {check.kind: check.run if check.kind == "command" else check.path}
+
+
+def _put(out: dict[str, Any], key: str, value: object, default: object) -> None:
+    if value != default:
+        out[key] = value
+
+
+def _number(value: float | None) -> float | int | None:
+    if value is not None and float(value).is_integer():
+        return int(value)
+    return value
+
+
+def _not_a_mapping(data: object) -> str:
+    if data is None:
+        return "the plan is empty; expected keys such as 'name' and 'tasks'"
+    kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
+    return f"the plan must be a mapping of keys ('name', 'tasks', ...), got {kind}"
+
+
+def _near_names(file: Path) -> str:
+    import difflib
+
+    parent = file.parent
+    if not parent.is_dir():
+        return f" (no directory '{parent}')"
+    names = [p.name for p in parent.iterdir() if p.suffix in (".yaml", ".yml")]
+    close = difflib.get_close_matches(file.name, names, n=1)
+    return f" (did you mean '{parent / close[0]}'?)" if close else ""

@@ -1,0 +1,1 @@
+"""Which agent and model an attempt uses, and what it costs."""

@@ -1,0 +1,1 @@
+"""A run over time: the engine loop, attempts, resume, worktrees, the reaper."""

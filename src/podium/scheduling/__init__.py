@@ -1,0 +1,1 @@
+"""What may start now: the pure scheduler, admission, quotas, task states."""

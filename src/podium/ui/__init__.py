@@ -1,0 +1,1 @@
+"""Front ends over podium.api: CLI, TUI, report, MCP server, demo."""

@@ -1,0 +1,315 @@
+"""The `podium` command: parse, call the library API, render. Heavy imports stay inside."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from podium import __version__
+
+# Commands that live in their own modules, imported only when used (or listed by --help).
+LAZY = {
+    "agents": ("podium.ui.doctor:agents_command", "Each agent: found, version, usable or why not."),
+    "doctor": (
+        "podium.ui.doctor:doctor_command",
+        "Check git, the repository, agents, config, gates.",
+    ),
+    "plan": (
+        "podium.planning.planner:plan_command",
+        "Turn a goal into a plan with one agent call.",
+    ),
+    "live": ("podium.ui.tui:live_command", "Watch a run in a terminal UI; cancel or retry tasks."),
+    "report": ("podium.ui.report:report_command", "Write a self-contained HTML report of a run."),
+    "cost": ("podium.ui.money:cost_command", "What a run cost, per task, agent and model."),
+    "explain": ("podium.ui.money:explain_command", "Why a task got the agent and model it got."),
+    "mcp": ("podium.ui.mcp:mcp_command", "Serve podium's tools to an IDE over MCP."),
+}
+
+
+class PodiumGroup(click.Group):
+    """Maps podium's errors to exit codes; anything unexpected gets a crash log."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from importlib.util import find_spec
+
+        lazy = [name for name, (spec, _) in LAZY.items() if find_spec(spec.split(":")[0])]
+        return sorted([*super().list_commands(ctx), *lazy])
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List commands without importing the lazy ones (their help text is kept here)."""
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in LAZY:
+                rows.append((name, LAZY[name][1]))
+            else:
+                command = super().get_command(ctx, name)
+                if command is not None and not command.hidden:
+                    rows.append((name, command.get_short_help_str(formatter.width - 6 - len(name))))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in LAZY:
+            return super().get_command(ctx, cmd_name)
+        spec = LAZY[cmd_name][0]
+        import importlib
+
+        module, _, attr = spec.partition(":")
+        try:
+            command: click.Command = getattr(importlib.import_module(module), attr)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise  # a dependency of the command is missing: say so, don't hide it
+            return None
+        return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from podium.errors import PodiumError
+
+        try:
+            return super().invoke(ctx)
+        except PodiumError as exc:
+            click.echo(f"podium: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("podium: interrupted", err=True)
+            sys.exit(130)
+        except Exception:
+            path = _crash_log()
+            click.echo(f"podium: internal error; details in {path} (please report it)", err=True)
+            sys.exit(1)
+
+
+def _crash_log() -> Path:
+    import tempfile
+    import time
+
+    path = Path(tempfile.gettempdir()) / f"podium-crash-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    path.write_text(f"podium {__version__}\nargv: {sys.argv}\n\n{traceback.format_exc()}")
+    return path
+
+
+@click.group(
+    cls=PodiumGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.version_option(__version__, prog_name="podium")
+@click.option("-g", "--goal", help="Plan this goal with one agent call, show the plan, run it.")
+@click.option("--yes", is_flag=True, help="With -g: run the plan without asking.")
+@click.option("--agent", help="With -g: the agent that plans (default claude).")
+@click.pass_context
+def main(ctx: click.Context, goal: str | None, yes: bool, agent: str | None) -> None:
+    """Conduct many CLI coding agents on one git repository; land only verified work."""
+    if goal is None and (yes or agent):
+        raise click.UsageError("--yes and --agent go with -g GOAL (or after a command)")
+    if goal is not None and ctx.invoked_subcommand is not None:
+        raise click.UsageError(
+            f"-g plans and runs a goal; it does not go with '{ctx.invoked_subcommand}'"
+        )
+    if goal is not None:
+        from podium.ui.plancommand import run_goal
+
+        run_goal(ctx, run, goal, yes, agent)
+    elif ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+@main.command()
+@click.option("--force", is_flag=True, help="Overwrite an existing podium.toml.")
+def init(force: bool) -> None:
+    """Write podium.toml with the gates detected in this repository."""
+    from podium import api, project
+
+    repo = api.repo_root()
+    path, gates = project.init_repo(repo, force)
+    click.echo(f"wrote {path.relative_to(repo)} (gates: {', '.join(gates) or 'none detected'})")
+    click.echo("next: podium run PLAN.yaml   (see docs/plan-format.md)")
+
+
+@main.command()
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.option(
+    "--dry-run", is_flag=True, help="Show waves, critical path and conflicts; run nothing."
+)
+@click.option("--max-parallel", type=click.IntRange(1, 256), help="Agents at once.")
+@click.option("--agent", help="Default agent for tasks that name none.")
+@click.option("--target", help="Branch to land on (default: the checked-out branch).")
+@click.option("--budget", type=click.FloatRange(0), help="Dollars the run may spend.")
+@click.option(
+    "--routing",
+    type=click.Choice(["off", "cascade", "bandit"]),
+    default="cascade",
+    show_default=True,
+    help="How each attempt's model is chosen.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the final status as JSON.")
+def run(
+    plan: Path,
+    dry_run: bool,
+    max_parallel: int | None,
+    agent: str | None,
+    target: str | None,
+    budget: float | None,
+    routing: str,
+    as_json: bool,
+) -> None:
+    """Run PLAN: every task in its own worktree, verified, merged one by one."""
+    from podium import api
+    from podium.config import load_config
+    from podium.ui import render
+
+    repo = api.repo_root()
+    loaded = api.read_plan(repo, plan, agent)
+    for note in loaded.notes:
+        click.echo(f"podium: note: {note}", err=True)
+    if dry_run:
+        config = load_config(repo)
+        gates = loaded.gates if loaded.gates is not None else config.gates
+        parallel = max_parallel or loaded.max_parallel or config.max_parallel
+        click.echo(render.dry_run_text(loaded, parallel, tuple(gates)))
+        return
+    from podium.ui import progress
+
+    with progress.reporter(sys.stdout, repo, quiet=as_json) as report:
+        row = api.run_plan(
+            loaded,
+            options=api.RunOptions(target, max_parallel, agent, budget, routing),
+            report=report,
+            notify=lambda text: click.echo(f"podium: {text}", err=True),
+        )
+    _finish(repo, row.id, as_json)
+
+
+def _finish(repo: Path, run_id: str, as_json: bool) -> None:
+    from podium import api
+    from podium.ui import render
+
+    store = api.open_store(repo)
+    data = render.status_data(store, run_id)
+    click.echo(json.dumps(data, indent=2) if as_json else render.status_text(data))
+    code = api.exit_code(store, run_id)
+    store.close()
+    sys.exit(code)
+
+
+@main.command()
+@click.argument("run_id", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def status(run_id: str | None, as_json: bool) -> None:
+    """Show a run (the latest by default): each task's state, attempts and why."""
+    from podium import api
+    from podium.ui import render
+
+    store = api.open_store(api.repo_root())
+    data = render.status_data(store, run_id)
+    store.close()
+    click.echo(json.dumps(data, indent=2) if as_json else render.status_text(data))
+
+
+@main.command()
+@click.argument("task")
+@click.option("--run", "run_id", help="Run id (default: the latest).")
+@click.option("--attempt", type=int, help="Attempt number (default: the latest).")
+def logs(task: str, run_id: str | None, attempt: int | None) -> None:
+    """Print the agent's raw output for TASK."""
+    from podium import api
+    from podium.errors import StateError
+    from podium.runs import worktrees
+
+    repo = api.repo_root()
+    store = api.open_store(repo)
+    run_row = store.run(run_id)
+    attempts = store.attempts(run_row.id, task)
+    store.close()
+    if not attempts:
+        raise StateError(f"task {task!r} has no attempts in run {run_row.id}")
+    n = attempt or attempts[-1].n
+    path = worktrees.state_dir(repo) / "logs" / run_row.id / task / f"a{n}.log"
+    if not path.exists():
+        raise StateError(f"no log for {task} attempt {n} (looked for {path})")
+    click.echo(path.read_text(encoding="utf-8", errors="replace"), nl=False)
+
+
+@main.command()
+@click.argument("run_id", required=False)
+@click.option("--budget", type=click.FloatRange(0), help="A new budget for the run, in dollars.")
+@click.option(
+    "--routing",
+    type=click.Choice(["off", "cascade", "bandit"]),
+    default="cascade",
+    show_default=True,
+    help="How each attempt's model is chosen.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the final status as JSON.")
+def resume(run_id: str | None, budget: float | None, routing: str, as_json: bool) -> None:
+    """Finish an interrupted run (the latest by default): nothing lost, nothing merged twice."""
+    from podium import api
+    from podium.ui import progress
+
+    repo = api.repo_root()
+    with progress.reporter(sys.stdout, repo, quiet=as_json) as report:
+        row = api.resume_run(run_id, report=report, budget=budget, routing=routing)
+    _finish(repo, row.id, as_json)
+
+
+@main.command()
+def cancel() -> None:
+    """Stop the active run's agents cleanly; `podium resume` carries it on later."""
+    from podium import api
+
+    click.echo(api.cancel_run())
+
+
+@main.command()
+@click.option(
+    "--logs-older-than",
+    "days",
+    type=click.IntRange(0),
+    default=14,
+    show_default=True,
+    help="Delete logs and agent homes of runs older than this many days.",
+)
+def gc(days: int) -> None:
+    """Remove orphaned worktrees, branches of merged tasks, and old logs."""
+    from podium import api
+    from podium.runs import housekeeping
+
+    repo = api.repo_root()
+    store = api.open_store(repo)
+    with api.repo_lock(repo, store):
+        summary = housekeeping.collect_garbage(repo, store, days)
+    store.close()
+    click.echo(summary)
+
+
+@main.command()
+def clean() -> None:
+    """Remove worktrees of finished attempts (kept for inspection); branches stay."""
+    from podium import api
+    from podium.runs import housekeeping
+
+    repo = api.repo_root()
+    store = api.open_store(repo)
+    with api.repo_lock(repo, store):
+        removed = housekeeping.clean(repo)
+    store.close()
+    click.echo(f"removed {len(removed)} worktree(s)")
+
+
+@main.command()
+@click.option("--dir", "where", type=click.Path(path_type=Path), help="Where to make the demo.")
+@click.option("--keep", is_flag=True, help="Keep the demo repository afterwards.")
+def demo(where: Path | None, keep: bool) -> None:
+    """Make a demo repository and run a plan on it, end to end."""
+    from podium.ui import demo as demo_mod
+
+    sys.exit(demo_mod.run_demo(where, keep))
