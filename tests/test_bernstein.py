@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from podium.errors import PlanError
-from podium.plans.model import Check, Plan, dump_plan, load_plan, parse_plan
+from podium.plans.loading import load_plan, parse_plan
+from podium.plans.model import Check, Plan, dump_plan
 
 NOTES_APP = """\
 # A plan written the way Bernstein's users write them.

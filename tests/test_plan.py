@@ -10,16 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from podium.errors import ConfigError, PlanError
-from podium.plans.model import (
-    DEFAULT_AGENTS,
-    Check,
-    Plan,
-    Task,
-    dump_plan,
-    estimate_minutes,
-    load_plan,
-    parse_plan,
-)
+from podium.plans.loading import load_plan, parse_plan
+from podium.plans.model import DEFAULT_AGENTS, Check, Plan, Task, dump_plan, estimate_minutes
 
 FULL = """\
 name: rate-limiting

@@ -17,7 +17,8 @@ from podium.config import Config
 from podium.errors import PlanError
 from podium.planning import estimate, planner, repomap
 from podium.planning import prompt as planprompt
-from podium.plans.model import dump_plan, parse_plan
+from podium.plans.loading import parse_plan
+from podium.plans.model import dump_plan
 from podium.ui import render
 
 from conftest import agent, git, make_repo
@@ -227,7 +228,7 @@ def test_estimate_goes_complexity_model_price_then_history(calc_repo: Path) -> N
     history = {("claude", "low"): [0.25, 0.75]}
     refined = estimate.estimate(plan, Config(), history)[0]
     assert (refined.usd, refined.basis) == (0.5, "average of 2 past attempts")
-    assert "estimated cost: $" in estimate.estimate_text([refined])
+    assert "estimated cost: $" in render.estimate_text([refined])
 
 
 def test_past_costs_come_from_the_store_by_agent_and_complexity(calc_repo: Path) -> None:

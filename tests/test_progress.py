@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from rich.console import Console
 
-from podium.store import Store
+from podium.api import Reader
 from podium.ui import progress
 
 from conftest import agent
@@ -45,8 +45,8 @@ def write_plan(repo: Path) -> None:
     (repo / "plan.yaml").write_text(yaml.safe_dump(plan, sort_keys=False))
 
 
-def store_of(repo: Path) -> Store:
-    return Store(repo / ".podium" / "podium.db")
+def reader_of(repo: Path) -> Reader:
+    return Reader(repo / ".podium" / "podium.db")
 
 
 def test_output_to_a_pipe_is_one_plain_line_per_event(calc_repo: Path) -> None:
@@ -64,9 +64,8 @@ def test_output_to_a_pipe_is_one_plain_line_per_event(calc_repo: Path) -> None:
     events = proc.stdout.split("\nrun r1 (progress)")[0].splitlines()
     assert all(LINE.match(line) for line in events), events
     said = [(m["task"], m["what"]) for m in map(LINE.match, events) if m]
-    store = store_of(calc_repo)
-    view = progress.read_view(store)
-    store.close()
+    with reader_of(calc_repo) as reader:
+        view = reader.view()
     attempts = sum(len(t.attempts) for t in view.tasks)
     assert sum(what == "running" for _, what in said) == attempts == 5  # broken twice
     assert sorted(t for t, what in said if what == "merged") == ["one", "three", "two"]
@@ -123,9 +122,8 @@ def test_the_view_reads_a_finished_run(calc_repo: Path) -> None:
         capture_output=True,
         timeout=120,
     )
-    store = store_of(calc_repo)
-    view = progress.read_view(store, "r1")
-    store.close()
+    with reader_of(calc_repo) as reader:
+        view = reader.view("r1")
     broken = view.task("broken")
     assert [a.n for a in broken.attempts] == [1, 2] and broken.state == "failed"
     assert view.task("after-broken").duration(0.0) is None  # it never ran

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
+from podium.api import Reader
 from podium.store import Event, Store
 from podium.ui import report
 
@@ -129,10 +130,10 @@ def test_layout_puts_waves_in_columns_and_children_near_parents() -> None:
 
 
 def test_report_data_of_a_real_run(repo: Path) -> None:
-    store = Store(repo / ".podium" / "podium.db")
-    data = report.report_data(store, "r1")
-    attempts = store.attempts("r1")
-    store.close()
+    with Reader(repo / ".podium" / "podium.db") as reader:
+        record = reader.record("r1")
+    data = report.report_data(record)
+    attempts = list(record.attempts)
     tasks = {t["id"]: t for t in data["tasks"]}
     assert {t: v["state"] for t, v in tasks.items()} == {
         "models": "merged", "utils": "merged", "flaky": "failed", "api": "merged",

@@ -61,15 +61,6 @@ def estimate(plan: Plan, config: Config, history: History) -> list[TaskCost]:
     return out
 
 
-def estimate_text(items: Sequence[TaskCost]) -> str:
-    total = sum(item.usd for item in items)
-    lines = [f"estimated cost: ${total:.2f} (one attempt per task)"]
-    for item in items:
-        who = f"{item.agent}/{item.model}" if item.model else item.agent
-        lines.append(f"  {item.task:<24} ${item.usd:.2f}  {who} ({item.basis})")
-    return "\n".join(lines)
-
-
 def past_costs(db_path: Path, runs: int = 200) -> dict[tuple[str, str], list[float]]:
     """Finished attempts' costs by (agent, complexity), over the latest `runs` runs."""
     if not db_path.exists():

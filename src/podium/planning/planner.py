@@ -25,19 +25,17 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import click
-
 from podium import git
 from podium.agents import registry, runner
 from podium.agents.base import Adapter, Job, Launch
 from podium.config import AgentConfig, Config, load_config
 from podium.errors import ConfigError, PlanError, PodiumError
+from podium.planning import DEFAULT_AGENT, repomap
 from podium.planning import prompt as planprompt
-from podium.planning import repomap
-from podium.plans.model import Plan, Task, dump_plan, parse_plan
+from podium.plans.loading import parse_plan
+from podium.plans.model import Plan, Task, dump_plan
 from podium.runs import worktrees
 
-DEFAULT_AGENT = "claude"
 STRUCTURED = ("claude", "codex")  # the CLIs whose structured output podium uses
 
 
@@ -263,15 +261,3 @@ def _shown(repo: Path, path: Path) -> str:
         return str(path.relative_to(repo))
     except ValueError:
         return str(path)
-
-
-@click.command("plan")
-@click.option("-g", "--goal", required=True, help="What the plan should achieve.")
-@click.option("-o", "--output", "out", type=click.Path(path_type=Path), help="Also write it here.")
-@click.option("--agent", help=f"The agent that plans (default {DEFAULT_AGENT}).")
-@click.option("--dry-run", is_flag=True, help="Also show the schedule and an estimated cost.")
-def plan_command(goal: str, out: Path | None, agent: str | None, dry_run: bool) -> None:
-    """Turn a goal into a plan with one agent call; save it under .podium/plans/."""
-    from podium.ui import plancommand
-
-    plancommand.plan(goal, out, agent, dry_run)

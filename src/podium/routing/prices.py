@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -55,7 +56,7 @@ EXPECTED_TOKENS = {"low": (20_000, 2_000), "medium": (60_000, 6_000), "high": (1
 
 
 def estimate(
-    complexity: str, model: str | None, overrides: dict[str, Price], history: list[float]
+    complexity: str, model: str | None, overrides: dict[str, Price], history: Sequence[float]
 ) -> float:
     """Expected dollars for one attempt: the mean of past attempts like it, else a guess from
     the complexity's expected tokens at the model's price."""

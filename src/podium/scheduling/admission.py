@@ -1,43 +1,69 @@
 """Who may start now: the scheduler's view of quotas, caps and the run's budget.
 
 The engine asks for a `SchedState` before each decision, and, when nothing runs but work is
-left, whether to wait for a rate limit's reset or to stop for the budget.
+left, whether to wait for a rate limit's reset or to stop for the budget. Pure: what the run
+has spent and what past attempts of each agent cost are handed in, never read here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from podium.config import provider_of
+from podium.config import Config, provider_of
+from podium.plans.model import Plan
 from podium.routing import prices
 from podium.scheduling import lifecycle, scheduler
 from podium.scheduling.quotas import Quotas
-from podium.store import Store
 
-if TYPE_CHECKING:
-    from podium.runs.engine import RunSetup
+History = Mapping[str, Sequence[float]]  # agent -> costs of its past attempts here
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What bounds a run: its plan, settings, slots and budget (dollars; None = no limit)."""
+
+    plan: Plan
+    config: Config
+    max_parallel: int
+    budget: float | None = None
 
 
 class Admission:
-    def __init__(self, setup: RunSetup, store: Store, views: tuple[scheduler.TaskView, ...]):
-        self.s = setup
-        self.store = store
+    def __init__(self, limits: Limits, views: tuple[scheduler.TaskView, ...]):
+        self.s = limits
         self.views = views
-        self.quotas = Quotas(setup.config.caps, setup.config.fallback, setup.config.cooldown)
+        config = limits.config
+        self.quotas = Quotas(config.caps, config.fallback, config.cooldown)
+
+    def agents(self) -> set[str]:
+        """Every agent the plan's tasks may use, fallbacks included."""
+        tasks = self.s.plan.tasks
+        return (
+            {t.agent for t in tasks}
+            | {a for t in tasks for a in t.agents}
+            | {*self.s.config.fallback}
+        )
 
     def state(
-        self, states: dict[str, str], assigned: Mapping[str, str], now: float
+        self,
+        states: dict[str, str],
+        assigned: Mapping[str, str],
+        now: float,
+        spent: float = 0.0,
+        history: History | None = None,
     ) -> scheduler.SchedState:
+        """The scheduler's input; `spent` and `history` matter only when there is a budget."""
         pending = {t for t, s in states.items() if s == lifecycle.PENDING}
         agent_for = {**assigned, **self.quotas.moves(self.s.plan.tasks, pending)}
         agents = {agent_for.get(t.id, t.agent) for t in self.s.plan.tasks}
         budget_left, estimates = None, {}
         if self.s.budget is not None:
-            estimates = self.estimates(agent_for, pending)
+            history = history or {}
+            estimates = self.estimates(agent_for, pending, history)
             busy = {t for t, s in states.items() if s in lifecycle.BUSY}
-            spent = sum(a.cost_usd for a in self.store.attempts(self.s.run_id))
-            budget_left = self.s.budget - spent - sum(self.estimates(agent_for, busy).values())
+            ahead = sum(self.estimates(agent_for, busy, history).values())
+            budget_left = self.s.budget - spent - ahead
         return scheduler.SchedState(
             self.views,
             states,
@@ -50,20 +76,19 @@ class Admission:
             estimates=estimates,
         )
 
-    def estimates(self, agent_for: Mapping[str, str], ids: set[str]) -> dict[str, float]:
+    def estimates(
+        self, agent_for: Mapping[str, str], ids: set[str], history: History
+    ) -> dict[str, float]:
         """Expected dollars per task: past attempts of its agent here, else a price guess."""
-        history: dict[str, list[float]] = {}
         out = {}
         for task in self.s.plan.tasks:
             if task.id not in ids:
                 continue
             agent = agent_for.get(task.id, task.agent)
-            if agent not in history:
-                history[agent] = self.store.costs_of(agent)
             own = self.s.config.agents.get(agent)
             model = task.model or (own.model if own else None)
             out[task.id] = prices.estimate(
-                task.complexity, model, self.s.config.prices, history[agent]
+                task.complexity, model, self.s.config.prices, history.get(agent, ())
             )
         return out
 

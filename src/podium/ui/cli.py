@@ -20,7 +20,7 @@ LAZY = {
         "Check git, the repository, agents, config, gates.",
     ),
     "plan": (
-        "podium.planning.planner:plan_command",
+        "podium.ui.plancommand:plan_command",
         "Turn a goal into a plan with one agent call.",
     ),
     "live": ("podium.ui.tui:live_command", "Watch a run in a terminal UI; cancel or retry tasks."),
@@ -127,10 +127,10 @@ def main(ctx: click.Context, goal: str | None, yes: bool, agent: str | None) -> 
 @click.option("--force", is_flag=True, help="Overwrite an existing podium.toml.")
 def init(force: bool) -> None:
     """Write podium.toml with the gates detected in this repository."""
-    from podium import api, project
+    from podium import api
 
     repo = api.repo_root()
-    path, gates = project.init_repo(repo, force)
+    path, gates = api.init_repo(repo, force)
     click.echo(f"wrote {path.relative_to(repo)} (gates: {', '.join(gates) or 'none detected'})")
     click.echo("next: podium run PLAN.yaml   (see docs/plan-format.md)")
 
@@ -164,7 +164,6 @@ def run(
 ) -> None:
     """Run PLAN: every task in its own worktree, verified, merged one by one."""
     from podium import api
-    from podium.config import load_config
     from podium.ui import render
 
     repo = api.repo_root()
@@ -172,7 +171,7 @@ def run(
     for note in loaded.notes:
         click.echo(f"podium: note: {note}", err=True)
     if dry_run:
-        config = load_config(repo)
+        config = api.load_config(repo)
         gates = loaded.gates if loaded.gates is not None else config.gates
         parallel = max_parallel or loaded.max_parallel or config.max_parallel
         click.echo(render.dry_run_text(loaded, parallel, tuple(gates)))
@@ -193,12 +192,11 @@ def _finish(repo: Path, run_id: str, as_json: bool) -> None:
     from podium import api
     from podium.ui import render
 
-    store = api.open_store(repo)
-    data = render.status_data(store, run_id)
+    with api.reader(repo) as reader:
+        record = reader.record(run_id)
+    data = render.status_data(record)
     click.echo(json.dumps(data, indent=2) if as_json else render.status_text(data))
-    code = api.exit_code(store, run_id)
-    store.close()
-    sys.exit(code)
+    sys.exit(record.exit_code)
 
 
 @main.command()
@@ -209,9 +207,8 @@ def status(run_id: str | None, as_json: bool) -> None:
     from podium import api
     from podium.ui import render
 
-    store = api.open_store(api.repo_root())
-    data = render.status_data(store, run_id)
-    store.close()
+    with api.reader(api.repo_root()) as reader:
+        data = render.status_data(reader.record(run_id))
     click.echo(json.dumps(data, indent=2) if as_json else render.status_text(data))
 
 
@@ -223,17 +220,15 @@ def logs(task: str, run_id: str | None, attempt: int | None) -> None:
     """Print the agent's raw output for TASK."""
     from podium import api
     from podium.errors import StateError
-    from podium.runs import worktrees
 
     repo = api.repo_root()
-    store = api.open_store(repo)
-    run_row = store.run(run_id)
-    attempts = store.attempts(run_row.id, task)
-    store.close()
+    with api.reader(repo) as reader:
+        record = reader.record(run_id)
+    run_row, attempts = record.run, record.attempts_of(task)
     if not attempts:
         raise StateError(f"task {task!r} has no attempts in run {run_row.id}")
     n = attempt or attempts[-1].n
-    path = worktrees.state_dir(repo) / "logs" / run_row.id / task / f"a{n}.log"
+    path = api.state_dir(repo) / "logs" / run_row.id / task / f"a{n}.log"
     if not path.exists():
         raise StateError(f"no log for {task} attempt {n} (looked for {path})")
     click.echo(path.read_text(encoding="utf-8", errors="replace"), nl=False)
@@ -281,27 +276,16 @@ def cancel() -> None:
 def gc(days: int) -> None:
     """Remove orphaned worktrees, branches of merged tasks, and old logs."""
     from podium import api
-    from podium.runs import housekeeping
 
-    repo = api.repo_root()
-    store = api.open_store(repo)
-    with api.repo_lock(repo, store):
-        summary = housekeeping.collect_garbage(repo, store, days)
-    store.close()
-    click.echo(summary)
+    click.echo(api.collect_garbage(api.repo_root(), days))
 
 
 @main.command()
 def clean() -> None:
     """Remove worktrees of finished attempts (kept for inspection); branches stay."""
     from podium import api
-    from podium.runs import housekeeping
 
-    repo = api.repo_root()
-    store = api.open_store(repo)
-    with api.repo_lock(repo, store):
-        removed = housekeeping.clean(repo)
-    store.close()
+    removed = api.clean(api.repo_root())
     click.echo(f"removed {len(removed)} worktree(s)")
 
 

@@ -161,14 +161,12 @@ def make_repo(where: Path) -> Path:
 
 
 def missing_agents() -> list[str]:
-    from podium.agents import registry
-
     os.environ.setdefault(KEY_ENV, "sk-podium-demo")
     return [
         name
         for name in AGENTS
-        if not registry.get(name).available().usable
-        and "not authenticated" not in registry.get(name).available().why
+        if not api.agent(name).available().usable
+        and "not authenticated" not in api.agent(name).available().why
     ]
 
 
@@ -205,8 +203,9 @@ def run_demo(where: Path | None, keep: bool) -> int:
 
 
 def summarize(repo: Path, run_id: str, served: dict[str, Any], base: Path, keep: bool) -> int:
-    store = api.open_store(repo)
-    data = render.status_data(store, run_id)
+    with api.reader(repo) as reader:
+        record = reader.record(run_id)
+    data = render.status_data(record)
     print("\n" + render.status_text(data))
     attempts = [a for t in data["tasks"] for a in t["attempt_list"]]
     tokens = sum(a["input_tokens"] + a["output_tokens"] for a in attempts)
@@ -217,8 +216,7 @@ def summarize(repo: Path, run_id: str, served: dict[str, Any], base: Path, keep:
         f"{total.get('input_tokens', 0) + total.get('output_tokens', 0):,}); "
         f"cost at list prices: ${cost:.4f}"
     )
-    code = api.exit_code(store, run_id)
-    store.close()
+    code = record.exit_code
     log = subprocess.run(
         ["git", "log", "--oneline", "main"], cwd=repo, capture_output=True, text=True
     ).stdout

@@ -3,119 +3,14 @@
 from __future__ import annotations
 
 import json
-import shlex
-import shutil
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import click
 
-from podium import git
+from podium.api import doctor
 from podium.errors import PodiumError
-
-MIN_GIT = (2, 38)  # git merge-tree --write-tree
-
-
-@dataclass(frozen=True)
-class Finding:
-    what: str
-    ok: bool
-    detail: str
-
-
-def agent_rows(repo: Path | None) -> list[dict[str, object]]:
-    """Each registered agent: usable or why not, with its version."""
-    from podium.agents import registry
-    from podium.config import Config, load_config
-
-    config = load_config(repo) if repo is not None else Config()
-    rows: list[dict[str, object]] = []
-    for name in registry.names():
-        try:
-            state = registry.get(name).available(config.agents.get(name))
-            rows.append(
-                {"agent": name, "usable": state.usable, "version": state.version, "why": state.why}
-            )
-        except Exception as exc:  # a broken plug-in must not hide the others
-            rows.append({"agent": name, "usable": False, "version": "", "why": f"error: {exc}"})
-    return rows
-
-
-def git_version() -> tuple[int, ...]:
-    text = git.run(Path.cwd(), "--version", check=False).out
-    numbers = text.split()[-1].split(".") if text else []
-    return tuple(int(n) for n in numbers[:3] if n.isdigit())
-
-
-def check_git() -> Finding:
-    version = git_version()
-    shown = ".".join(map(str, version)) or "not found"
-    ok = version[:2] >= MIN_GIT
-    need = "" if ok else f" (podium needs {MIN_GIT[0]}.{MIN_GIT[1]} or newer for merge-tree)"
-    return Finding("git", ok, f"git {shown}{need}")
-
-
-def check_repo(cwd: Path) -> tuple[Path | None, list[Finding]]:
-    from podium import api
-
-    try:
-        repo = api.repo_root(cwd)
-    except PodiumError as exc:
-        return None, [Finding("repository", False, str(exc))]
-    branch = git.current_branch(repo) or "(detached HEAD)"
-    dirty = git.dirty_files(repo)
-    state = f"on {branch}, " + (
-        f"{len(dirty)} uncommitted change(s): runs land on podium/land/{branch}"
-        if dirty
-        else "clean"
-    )
-    return repo, [Finding("repository", True, f"{repo} {state}")]
-
-
-def check_config(repo: Path) -> tuple[list[str], list[Finding]]:
-    from podium.config import CONFIG_FILE, load_config
-
-    try:
-        config = load_config(repo)
-    except PodiumError as exc:
-        return [], [Finding("config", False, str(exc))]
-    where = CONFIG_FILE if (repo / CONFIG_FILE).exists() else "defaults (no podium.toml)"
-    findings = [Finding("config", True, where)]
-    for gate in config.gates:
-        findings.append(check_gate(repo, gate))
-    if not config.gates:
-        findings.append(Finding("gates", True, "none configured (`podium init` detects them)"))
-    return list(config.gates), findings
-
-
-def check_gate(repo: Path, gate: str) -> Finding:
-    try:
-        argv = shlex.split(gate)
-    except ValueError as exc:
-        return Finding("gate", False, f"{gate!r}: {exc}")
-    program = argv[0] if argv else ""
-    found = shutil.which(program) or ((repo / program).exists() and program)
-    detail = f"`{gate}`" + ("" if found else f": {program!r} not found on PATH")
-    return Finding("gate", bool(found), detail)
-
-
-def diagnose(cwd: Path) -> list[Finding]:
-    findings = [check_git()]
-    repo, more = check_repo(cwd)
-    findings += more
-    if repo is not None:
-        findings += check_config(repo)[1]
-    usable = [r for r in agent_rows(repo) if r["usable"]]
-    names = ", ".join(str(r["agent"]) for r in usable)
-    findings.append(
-        Finding(
-            "agents",
-            bool(usable),
-            f"usable: {names or 'none'} (`podium agents` says why the others are not)",
-        )
-    )
-    return findings
 
 
 @click.command("agents")
@@ -128,7 +23,7 @@ def agents_command(as_json: bool) -> None:
         repo: Path | None = api.repo_root()
     except PodiumError:
         repo = None
-    rows = agent_rows(repo)
+    rows = doctor.agent_rows(repo)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -143,7 +38,7 @@ def agents_command(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def doctor_command(as_json: bool) -> None:
     """Check git, the repository, podium.toml, the gates and the agents."""
-    findings = diagnose(Path.cwd())
+    findings = doctor.diagnose(Path.cwd())
     if as_json:
         click.echo(json.dumps([asdict(f) for f in findings], indent=2))
     else:

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from podium.store import Store
+if TYPE_CHECKING:
+    from podium.api import RunRecord
 
 
-def cost_data(store: Store, run_id: str | None) -> dict[str, Any]:
+def cost_data(record: RunRecord) -> dict[str, Any]:
     """Per task, agent and model; the planner's call apart as coordination; totals; budget."""
-    run = store.run(run_id)
-    attempts = store.attempts(run.id)
+    run, attempts = record.run, record.attempts
     by: dict[str, dict[str, dict[str, float]]] = {"task": {}, "agent": {}, "model": {}}
     for a in attempts:
         for key, name in (("task", a.task_id), ("agent", a.agent), ("model", a.model or "-")):
@@ -23,7 +23,7 @@ def cost_data(store: Store, run_id: str | None) -> dict[str, Any]:
             row["input_tokens"] += a.input_tokens
             row["output_tokens"] += a.output_tokens
             row["cost_usd"] += a.cost_usd
-    coordination = [e.data for e in store.events(run.id) if e.kind == "run.coordination"]
+    coordination = [e.data for e in record.events_of("run.coordination")]
     coord_cost = sum(float(d.get("cost_usd", 0.0)) for d in coordination)
     work = sum(a.cost_usd for a in attempts)
     total = work + coord_cost
@@ -71,9 +71,8 @@ def cost_command(run_id: str | None, as_json: bool) -> None:
     """What a run cost (the latest by default): per task, agent and model; totals; budget."""
     from podium import api
 
-    store = api.open_store(api.repo_root())
-    data = cost_data(store, run_id)
-    store.close()
+    with api.reader(api.repo_root()) as reader:
+        data = cost_data(reader.record(run_id))
     click.echo(json.dumps(data, indent=2) if as_json else cost_text(data))
 
 
@@ -84,12 +83,10 @@ def explain_command(task: str, run_id: str | None) -> None:
     """Why TASK's attempts got the agent and model they got."""
     from podium import api
     from podium.errors import StateError
-    from podium.routing import router
 
-    store = api.open_store(api.repo_root())
-    run = store.run(run_id)
-    routed = [e for e in store.events(run.id) if e.kind == "task.routed" and e.task_id == task]
-    store.close()
+    with api.reader(api.repo_root()) as reader:
+        record = reader.record(run_id)
+    run, routed = record.run, record.events_of("task.routed", task)
     if not routed:
         raise StateError(
             f"no routing decision recorded for task {task!r} in run {run.id} "
@@ -97,4 +94,4 @@ def explain_command(task: str, run_id: str | None) -> None:
         )
     for event in routed:
         click.echo(f"attempt {event.data.get('attempt', '?')}:")
-        click.echo(router.explain(router.choice_from_json(event.data)))
+        click.echo(api.explain_choice(event.data))

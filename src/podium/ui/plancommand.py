@@ -11,19 +11,20 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from podium.planning import planner
-from podium.planning.planner import Planned
+from podium import api
+
+if TYPE_CHECKING:
+    from podium.api import Planned, Usage
 
 
 def plan(goal: str, out: Path | None, agent: str | None, dry_run: bool) -> None:
     """`podium plan`: plan, print the plan and where it went; with --dry-run, the schedule."""
-    from podium import api
-
     repo = api.repo_root()
-    planned = planner.plan_goal(repo, goal, agent, out)
+    planned = api.plan_goal(repo, goal, agent, out)
     show(repo, planned, dry_run, out)
     click.echo(f"run it: {run_command_line(planned.path)}")
 
@@ -32,10 +33,8 @@ def run_goal(
     ctx: click.Context, run: click.Command, goal: str, yes: bool, agent: str | None
 ) -> None:
     """`podium -g`: plan, show, ask (unless --yes), then the `run` command on the saved plan."""
-    from podium import api
-
     repo = api.repo_root()
-    planned = planner.plan_goal(repo, goal, agent)
+    planned = api.plan_goal(repo, goal, agent)
     show(repo, planned, estimate=True)
     line = run_command_line(planned.path)
     if not yes and not sys.stdin.isatty():
@@ -62,7 +61,7 @@ def show(repo: Path, planned: Planned, estimate: bool, out: Path | None = None) 
         click.echo(schedule_text(repo, planned))
 
 
-def usage_line(usage: planner.Usage) -> str:
+def usage_line(usage: Usage) -> str:
     calls = "1 call" if usage.calls == 1 else f"{usage.calls} calls (one repair round)"
     who = f"{usage.agent}/{usage.model}" if usage.model else usage.agent
     source = "its own figure" if usage.cost_source == "agent" else "podium's price table"
@@ -72,18 +71,14 @@ def usage_line(usage: planner.Usage) -> str:
 
 def schedule_text(repo: Path, planned: Planned) -> str:
     """The schedule `podium run --dry-run` would show, and the estimated cost."""
-    from podium.config import load_config
-    from podium.planning import estimate
-    from podium.runs import worktrees
     from podium.ui import render
 
-    config = load_config(repo)
+    config = api.load_config(repo)
     plan = planned.plan
     gates = plan.gates if plan.gates is not None else config.gates
     parallel = plan.max_parallel or config.max_parallel
-    history = estimate.past_costs(worktrees.state_dir(repo) / "podium.db")
-    costs = estimate.estimate(plan, config, history)
-    return render.dry_run_text(plan, parallel, tuple(gates)) + "\n" + estimate.estimate_text(costs)
+    costs = api.estimate_plan(repo, plan, config)
+    return render.dry_run_text(plan, parallel, tuple(gates)) + "\n" + render.estimate_text(costs)
 
 
 def run_command_line(path: Path) -> str:
@@ -96,18 +91,24 @@ def record_coordination(repo: Path, planned: Planned, started: float) -> None:
     """Add the planning cost to the run that `podium -g` just made, if it made one."""
     from dataclasses import asdict
 
-    from podium import api
     from podium.errors import StateError
 
-    store = api.open_store(repo)
-    try:
+    with api.reader(repo) as reader:
         try:
-            run = store.run(None)
+            run = reader.run(None)
         except StateError:
             return
         if run.created_at < started or run.plan_name != planned.plan.name:
             return
         data = {"what": "planning", **asdict(planned.usage), "plan": str(planned.path)}
-        store.add_event(run.id, None, time.time(), "run.coordination", data)
-    finally:
-        store.close()
+        reader.add_event(run.id, "run.coordination", time.time(), data)
+
+
+@click.command("plan")
+@click.option("-g", "--goal", required=True, help="What the plan should achieve.")
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path), help="Also write it here.")
+@click.option("--agent", help=f"The agent that plans (default {api.PLANNING_AGENT}).")
+@click.option("--dry-run", is_flag=True, help="Also show the schedule and an estimated cost.")
+def plan_command(goal: str, out: Path | None, agent: str | None, dry_run: bool) -> None:
+    """Turn a goal into a plan with one agent call; save it under .podium/plans/."""
+    plan(goal, out, agent, dry_run)

@@ -1,6 +1,6 @@
 """A run as it stands: read from the store, drawn live on a terminal, plain lines elsewhere.
 
-`read_view` is shared by the live view, `podium live` and `podium report`. `reporter` is
+The view itself is read through `podium.api` (`Reader.view`). `reporter` is
 what `podium run` and `podium resume` hand the engine: on a terminal a rich Live view
 redrawn a few times a second from the store (the engine's events scroll above it), and
 `render.progress_line` otherwise, so CI logs never get a control code.
@@ -9,23 +9,20 @@ redrawn a few times a second from the store (the engine's events scroll above it
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 import threading
 import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from podium.scheduling import lifecycle
-from podium.store import AttemptRow, RunRow, Store
+from podium.api import Busy, Reader, RunView, lifecycle
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from rich.live import Live
 
-    from podium.runs.engine import Reporter
+    from podium.api import Reporter
 
 REFRESH = 0.25  # seconds between frames of the live view
 BAR = 30  # characters in the bar of tasks by state
@@ -39,83 +36,6 @@ STYLE = {
     lifecycle.BLOCKED: "yellow",
     lifecycle.CANCELLED: "dim red",
 }
-
-
-@dataclass(frozen=True)
-class TaskLine:
-    id: str
-    state: str
-    reason: str
-    attempts: tuple[AttemptRow, ...]
-    settled_at: float | None  # when it reached a final state
-
-    @property
-    def last(self) -> AttemptRow | None:
-        return self.attempts[-1] if self.attempts else None
-
-    @property
-    def cost(self) -> float:
-        return sum(a.cost_usd for a in self.attempts)
-
-    def duration(self, now: float) -> float | None:
-        """From its first attempt's start to settling (or now, while it is still going)."""
-        if not self.attempts:
-            return None
-        end = self.settled_at if self.state in lifecycle.FINAL and self.settled_at else now
-        return max(0.0, end - self.attempts[0].started_at)
-
-
-@dataclass(frozen=True)
-class RunView:
-    run: RunRow
-    tasks: tuple[TaskLine, ...]
-
-    @property
-    def cost(self) -> float:
-        return sum(t.cost for t in self.tasks)
-
-    def counts(self) -> dict[str, int]:
-        """Tasks per state, in the state machine's order, zeros left out."""
-        found = [t.state for t in self.tasks]
-        return {s: found.count(s) for s in lifecycle.STATES if s in found}
-
-    def elapsed(self, now: float) -> float:
-        return (self.run.finished_at or now) - self.run.created_at
-
-    def task(self, task_id: str) -> TaskLine:
-        return next(t for t in self.tasks if t.id == task_id)
-
-
-def read_view(store: Store, run_id: str | None = None) -> RunView:
-    """The run's tasks with their attempts, from the store (three small queries)."""
-    run = store.run(run_id)
-    attempts = store.attempts(run.id)
-    settled = dict(
-        store.db.execute(
-            "SELECT task_id, MAX(at) FROM events WHERE run_id=? AND kind='task.state' "
-            "GROUP BY task_id",
-            (run.id,),
-        ).fetchall()
-    )
-    tasks = tuple(
-        TaskLine(
-            row.task_id,
-            row.state,
-            row.reason,
-            tuple(a for a in attempts if a.task_id == row.task_id),
-            settled.get(row.task_id),
-        )
-        for row in store.tasks(run.id)
-    )
-    return RunView(run, tasks)
-
-
-def active_run(store: Store) -> str | None:
-    """The run a coordinator is working on now (the newest one marked running), if any."""
-    row = store.db.execute(
-        "SELECT id FROM runs WHERE status='running' ORDER BY created_at DESC LIMIT 1"
-    ).fetchone()
-    return str(row[0]) if row else None
 
 
 def clock(seconds: float | None) -> str:
@@ -190,20 +110,17 @@ class LiveView:
             while not self.started.wait(REFRESH):
                 if self.done.is_set():
                     return
-            store = Store(self.db)
-            run_id = active_run(store)
-            try:
+            with Reader(self.db) as reader:
+                run_id = reader.active_run()
                 while not self.done.wait(REFRESH):
-                    self._show(live, store, run_id)
-                self._show(live, store, run_id)
-            finally:
-                store.close()
+                    self._show(live, reader, run_id)
+                self._show(live, reader, run_id)
 
-    def _show(self, live: Live, store: Store, run_id: str | None) -> None:
+    def _show(self, live: Live, reader: Reader, run_id: str | None) -> None:
         self._flush(live.console)
         try:
-            view = read_view(store, run_id)
-        except sqlite3.OperationalError:  # busy past its timeout: skip this frame
+            view = reader.view(run_id)
+        except Busy:  # the store was busy past its timeout: skip this frame
             return
         live.update(frame(view, time.time()), refresh=True)
 
@@ -228,7 +145,7 @@ class LiveView:
 @contextlib.contextmanager
 def reporter(stream: TextIO, repo: Path, *, quiet: bool = False) -> Iterator[Reporter | None]:
     """The reporter for a run in `repo`: live on a terminal, plain lines otherwise."""
-    from podium.runs import worktrees
+    from podium import api
     from podium.ui import render
 
     if quiet:
@@ -239,7 +156,7 @@ def reporter(stream: TextIO, repo: Path, *, quiet: bool = False) -> Iterator[Rep
         return
     from rich.console import Console
 
-    view = LiveView(Console(file=stream), worktrees.state_dir(repo) / "podium.db")
+    view = LiveView(Console(file=stream), api.state_dir(repo) / "podium.db")
     view.thread.start()
     try:
         yield view.report

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from podium.plans import graph
-from podium.plans.model import Plan, estimate_minutes
-from podium.scheduling import scheduler
-from podium.store import Store
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from podium.api import Plan, RunRecord, TaskCost
 
 
 def progress_line(task: str, what: str, detail: str) -> None:
@@ -19,12 +19,11 @@ def progress_line(task: str, what: str, detail: str) -> None:
     print(f"{stamp}  {task:<24} {what:<9} {first}".rstrip(), flush=True)
 
 
-def status_data(store: Store, run_id: str | None) -> dict[str, Any]:
-    run = store.run(run_id)
-    attempts = store.attempts(run.id)
+def status_data(record: RunRecord) -> dict[str, Any]:
+    run = record.run
     tasks = []
-    for row in store.tasks(run.id):
-        mine = [a for a in attempts if a.task_id == row.task_id]
+    for row in record.tasks:
+        mine = record.attempts_of(row.task_id)
         tasks.append(
             {
                 "id": row.task_id,
@@ -87,19 +86,15 @@ def status_text(data: dict[str, Any]) -> str:
 
 
 def dry_run_text(plan: Plan, max_parallel: int, gates: tuple[str, ...]) -> str:
-    deps = plan.deps()
-    weight = {t.id: estimate_minutes(t) for t in plan.tasks}
+    from podium import api
+
+    shape = api.preview(plan)
     lines = [f"plan {plan.name!r}: {len(plan.tasks)} tasks, up to {max_parallel} at once"]
-    for i, wave in enumerate(graph.waves(deps)):
+    for i, wave in enumerate(shape.waves):
         lines.append(f"  wave {i + 1}: {', '.join(wave)}")
-    path = graph.critical_path(deps, weight)
-    total = sum(weight[t] for t in path)
-    lines.append(f"  critical path: {' -> '.join(path)} (~{total:.0f} min)")
-    views = tuple(
-        scheduler.TaskView(t.id, t.after, t.files, t.priority, weight[t.id], t.agent)
-        for t in plan.tasks
-    )
-    for a, b in scheduler.serialized_pairs(views):
+    path = " -> ".join(shape.critical_path)
+    lines.append(f"  critical path: {path} (~{shape.critical_minutes:.0f} min)")
+    for a, b in shape.serialized:
         lines.append(f"  ownership serializes: {a} / {b}")
     agents = sorted({t.agent for t in plan.tasks})
     lines.append(f"  agents: {', '.join(agents)}")
@@ -110,6 +105,16 @@ def dry_run_text(plan: Plan, max_parallel: int, gates: tuple[str, ...]) -> str:
             f"  warning: no checks and no gates for {', '.join(unchecked)}: "
             "only 'changed something' is verified"
         )
+    return "\n".join(lines)
+
+
+def estimate_text(items: Sequence[TaskCost]) -> str:
+    """The estimated cost of a plan, per task, as `podium plan --dry-run` shows it."""
+    total = sum(item.usd for item in items)
+    lines = [f"estimated cost: ${total:.2f} (one attempt per task)"]
+    for item in items:
+        who = f"{item.agent}/{item.model}" if item.model else item.agent
+        lines.append(f"  {item.task:<24} ${item.usd:.2f}  {who} ({item.basis})")
     return "\n".join(lines)
 
 

@@ -17,10 +17,8 @@ from typing import Any
 
 import click
 
-from podium.plans import graph
-from podium.plans.model import Plan, Task
-from podium.scheduling import lifecycle
-from podium.store import AttemptRow, Event, RunRow, Store, TaskRow
+from podium import api
+from podium.api import AttemptRow, Event, Plan, RunRecord, RunRow, Task, TaskRow, graph, lifecycle
 
 ENDS = frozenset({lifecycle.PENDING, lifecycle.MERGED, lifecycle.FAILED, lifecycle.CANCELLED})
 PHASE_OF = {lifecycle.RUNNING: "agent", lifecycle.VERIFYING: "verify", lifecycle.MERGING: "merge"}
@@ -128,27 +126,22 @@ class Rows:
     slots: dict[tuple[str, int], int]
 
 
-def read_rows(store: Store, run_id: str | None, now: float) -> Rows:
-    from podium.agents import registry
-    from podium.plans.model import parse_plan
-
-    run = store.run(run_id)
-    plan = parse_plan(run.plan_text, f"run {run.id}", agents=registry.names())
-    attempts, events = store.attempts(run.id), store.events(run.id)
+def read_rows(record: RunRecord, now: float) -> Rows:
+    run = record.run
+    plan = api.stored_plan(run)
+    attempts, events = list(record.attempts), list(record.events)
     spans = phases(events, run.finished_at or now)
     bounds = attempt_bounds(spans, attempts, run.finished_at or now)
     keys = sorted(bounds)
     slots = dict(zip(keys, pack([bounds[k] for k in keys]), strict=True))
-    tasks = {t.task_id: t for t in store.tasks(run.id)}
+    tasks = {t.task_id: t for t in record.tasks}
     return Rows(run, plan, tasks, attempts, events, spans, slots)
 
 
-def report_data(
-    store: Store, run_id: str | None = None, now: float | None = None
-) -> dict[str, Any]:
+def report_data(record: RunRecord, now: float | None = None) -> dict[str, Any]:
     """Everything the page draws, as JSON-ready data; times are seconds from the run's start."""
     now = time.time() if now is None else now
-    rows = read_rows(store, run_id, now)
+    rows = read_rows(record, now)
     run, where = rows.run, layout(rows.plan.deps())
     return {
         "run": {
@@ -249,12 +242,10 @@ def render_html(data: Mapping[str, Any]) -> str:
     )
 
 
-def write_report(store: Store, run_id: str | None, out: Path | None, repo: Path) -> Path:
+def write_report(record: RunRecord, out: Path | None, repo: Path) -> Path:
     """Write the report of a run; by default to .podium/reports/<run>.html."""
-    from podium.runs import worktrees
-
-    data = report_data(store, run_id)
-    path = out or worktrees.state_dir(repo) / "reports" / f"{data['run']['id']}.html"
+    data = report_data(record)
+    path = out or api.state_dir(repo) / "reports" / f"{data['run']['id']}.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_html(data), encoding="utf-8")
     return path
@@ -267,12 +258,8 @@ def write_report(store: Store, run_id: str | None, out: Path | None, repo: Path)
 )
 def report_command(run_id: str | None, output: Path | None) -> None:
     """Write an HTML report of a run (the latest by default): timeline, graph, checks, costs."""
-    from podium import api
-
     repo = api.repo_root()
-    store = api.open_store(repo)
-    try:
-        path = write_report(store, run_id, output, repo)
-    finally:
-        store.close()
+    with api.reader(repo) as reader:
+        record = reader.record(run_id)
+    path = write_report(record, output, repo)
     click.echo(f"wrote {path} (one file: open it in any browser)")

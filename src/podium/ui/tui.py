@@ -17,11 +17,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Log, ProgressBar, Static
 
-from podium.plans.model import Plan
-from podium.runs import worktrees
-from podium.scheduling import lifecycle
-from podium.store import Store
-from podium.ui.progress import STYLE, RunView, TaskLine, clock, read_view
+from podium import api
+from podium.api import Plan, RunView, TaskLine, lifecycle
+from podium.ui.progress import STYLE, clock
 
 POLL = 0.5  # seconds between reads of the store
 TAIL_BYTES = 64 * 1024
@@ -129,15 +127,10 @@ class LiveApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        from podium.agents import registry
-        from podium.plans.model import parse_plan
-
-        self.store = Store(worktrees.state_dir(self.repo) / "podium.db")
-        self.view = read_view(self.store, self.run_id)
+        self.reader = api.reader(self.repo)
+        self.view = self.reader.view(self.run_id)
         self.run_id = self.view.run.id
-        self.plan = parse_plan(
-            self.view.run.plan_text, f"run {self.run_id}", agents=registry.names()
-        )
+        self.plan = api.stored_plan(self.view.run)
         self.sub_title = f"run {self.run_id} · {self.view.run.plan_name} → {self.view.run.target}"
         table = self.query_one("#tasks", DataTable)
         for column in COLUMNS:
@@ -149,10 +142,10 @@ class LiveApp(App[None]):
         self.set_interval(self.poll, self.reload)
 
     def on_unmount(self) -> None:
-        self.store.close()
+        self.reader.close()
 
     def reload(self) -> None:
-        self.view = read_view(self.store, self.run_id)
+        self.view = self.reader.view(self.run_id)
         self.draw()
 
     def draw(self) -> None:
@@ -208,7 +201,7 @@ class LiveApp(App[None]):
             log.write_lines(shown[1])
 
     def log_path(self, task_id: str, n: int) -> Path:
-        return worktrees.state_dir(self.repo) / "logs" / self.view.run.id / task_id / f"a{n}.log"
+        return api.state_dir(self.repo) / "logs" / self.view.run.id / task_id / f"a{n}.log"
 
     def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self.draw_selected()
@@ -219,7 +212,7 @@ class LiveApp(App[None]):
             return
         problem = request_problem(self.view, task, action)
         if problem is None:
-            self.store.request(self.view.run.id, task.id, action, time.time())
+            self.reader.request(self.view.run.id, task.id, action, time.time())
         self.say(problem or f"{action} requested for {task.id}", problem is not None)
 
     def say(self, message: str, warning: bool = False) -> None:
@@ -235,10 +228,7 @@ class LiveApp(App[None]):
 @click.argument("run_id", required=False)
 def live_command(run_id: str | None) -> None:
     """Watch a run (the latest by default) in a terminal UI: c cancels a task, r retries it."""
-    from podium import api
-
     repo = api.repo_root()
-    store = api.open_store(repo)
-    store.run(run_id)  # a run that does not exist is bad input, said before the screen clears
-    store.close()
+    with api.reader(repo) as reader:
+        reader.run(run_id)  # a run that does not exist is bad input, said before the screen clears
     LiveApp(repo, run_id).run()

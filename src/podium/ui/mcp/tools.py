@@ -7,7 +7,6 @@ server only maps names to methods and errors to tool errors.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import os
 import subprocess
@@ -15,19 +14,14 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from podium import api
-from podium.agents import registry
-from podium.config import load_config
+from podium.api import AttemptRow, Reader, lifecycle
 from podium.errors import PodiumError, StateError
-from podium.plans.model import parse_plan
-from podium.runs import worktrees
-from podium.scheduling import lifecycle
-from podium.store import AttemptRow, Store
 from podium.ui import render
 
 MAX_WAIT = 600.0  # seconds one `wait` call may block
@@ -67,8 +61,9 @@ class Toolbox:
     ) -> dict[str, Any]:
         """Start `podium run` in the background; return once it has created its run."""
         self._check_plan(plan_path, plan_yaml)
-        with self._store() as store, api.repo_lock(self.repo, store):  # refused while one runs
-            before = {r[0] for r in store.db.execute("SELECT id FROM runs")}
+        api.ensure_idle(self.repo)  # refused while a run is active
+        with self._reader() as reader:
+            before = set(reader.run_ids())
         console = _console_path(self.repo)
         path = self.repo / plan_path if plan_path else console.with_suffix(".plan.yaml")
         if plan_yaml is not None:
@@ -99,9 +94,7 @@ class Toolbox:
 
     def plan_goal(self, goal: str, agent: str | None = None) -> dict[str, Any]:
         """One planning agent call (`podium plan -g`): the plan, saved, ready for run_plan."""
-        from podium.planning import planner
-
-        planned = planner.plan_goal(self.repo, goal, agent)
+        planned = api.plan_goal(self.repo, goal, agent)
         path = str(planned.path.relative_to(self.repo))
         return {
             "plan_path": path,
@@ -113,16 +106,16 @@ class Toolbox:
         }
 
     def status(self, run_id: str | None = None) -> dict[str, Any]:
-        with self._store() as store:
-            data = render.status_data(store, run_id)
+        with self._reader() as reader:
+            data = render.status_data(reader.record(run_id))
         data["counts"] = _counts(t["state"] for t in data["tasks"])
         return data
 
     def progress(self, run_id: str) -> tuple[Progress, bool]:
         """Where the run stands, and whether it is over (finished, cancelled or stopped)."""
-        with self._store() as store:
-            run = store.run(run_id)
-            states = [t.state for t in store.tasks(run.id)]
+        with self._reader() as reader:
+            record = reader.record(run_id)
+        run, states = record.run, [t.state for t in record.tasks]
         merged = states.count(lifecycle.MERGED)
         counts = _counts(states)
         message = ", ".join(f"{n} {s}" for s, n in counts.items())
@@ -156,9 +149,9 @@ class Toolbox:
         return data
 
     def cost(self, run_id: str | None = None) -> dict[str, Any]:
-        with self._store() as store:
-            run = store.run(run_id)
-            attempts = store.attempts(run.id)
+        with self._reader() as reader:
+            record = reader.record(run_id)
+        run, attempts = record.run, record.attempts
         return {"run": run.id, "status": run.status, **cost_summary(attempts)}
 
     def logs(
@@ -168,10 +161,11 @@ class Toolbox:
         attempt: int | None = None,
         tail_lines: int = 200,
     ) -> dict[str, Any]:
-        with self._store() as store:
-            run = store.run(run_id)
-            tasks = {t.task_id: t.state for t in store.tasks(run.id)}
-            numbers = [a.n for a in store.attempts(run.id, task)]
+        with self._reader() as reader:
+            record = reader.record(run_id)
+        run = record.run
+        tasks = {t.task_id: t.state for t in record.tasks}
+        numbers = [a.n for a in record.attempts_of(task)]
         if task not in tasks:
             raise StateError(f"no task {task!r} in run {run.id} (tasks: {', '.join(tasks)})")
         if not numbers:
@@ -180,7 +174,7 @@ class Toolbox:
         if n not in numbers:
             known = ", ".join(map(str, numbers))
             raise StateError(f"task {task!r} has no attempt {n} (attempts: {known})")
-        path = worktrees.state_dir(self.repo) / "logs" / run.id / task / f"a{n}.log"
+        path = api.state_dir(self.repo) / "logs" / run.id / task / f"a{n}.log"
         if not path.exists():
             raise StateError(f"no log for {task} attempt {n} (looked for {path})")
         text, shown, total = tail(path.read_text(encoding="utf-8", errors="replace"), tail_lines)
@@ -190,15 +184,16 @@ class Toolbox:
 
     def cancel(self, run_id: str | None = None, task: str | None = None) -> dict[str, Any]:
         """Cancel one task of a running run, or stop the whole run (it stays resumable)."""
-        with self._store() as store:
-            run = store.run(run_id)
+        with self._reader() as reader:
+            record = reader.record(run_id)
+            run = record.run
             if run.status != "running":
                 raise StateError(f"run {run.id} is {run.status}: there is nothing to cancel")
             if task is not None:
-                state = {t.task_id: t.state for t in store.tasks(run.id)}.get(task)
+                state = {t.task_id: t.state for t in record.tasks}.get(task)
                 if state in lifecycle.FINAL:
                     raise StateError(f"task {task!r} of run {run.id} is already {state}")
-                store.request(run.id, task, "cancel", time.time())
+                reader.request(run.id, task, "cancel", time.time())
                 said = f"asked run {run.id} to cancel task {task!r}; the run goes on"
                 return {"run": run.id, "task": task, "message": said}
         return {"run": run.id, "task": None, "message": api.cancel_run(cwd=self.repo)}
@@ -226,15 +221,14 @@ class Toolbox:
         if plan_path is not None:
             api.read_plan(self.repo, self.repo / plan_path)
         else:
-            parse_plan(plan_yaml or "", "plan_yaml", agents=registry.names())
+            api.parse_plan(plan_yaml or "", "plan_yaml")
 
     def _new_run(self, before: set[str], proc: subprocess.Popen[bytes], console: Path) -> str:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             exited = proc.poll() is not None
-            with self._store() as store:
-                new = [r[0] for r in store.db.execute("SELECT id FROM runs ORDER BY created_at")]
-            new = [r for r in new if r not in before]
+            with self._reader() as reader:
+                new = [r for r in reader.run_ids() if r not in before]
             if new:
                 return str(new[-1])
             if exited:
@@ -244,20 +238,13 @@ class Toolbox:
         proc.terminate()
         raise StateError(f"podium run created no run within {START_TIMEOUT:.0f}s (see {console})")
 
-    @contextlib.contextmanager
-    def _store(self) -> Iterator[Store]:
-        store = api.open_store(self.repo)
-        try:
-            yield store
-        finally:
-            store.close()
+    def _reader(self) -> Reader:
+        return api.reader(self.repo)
 
 
 def _console_path(repo: Path) -> Path:
     """Where a background run's own output goes (the `podium run --json` it prints)."""
-    worktrees.ignore_local_files(repo, load_config(repo))
-    folder = worktrees.state_dir(repo) / "mcp"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = api.scratch_dir(repo, "mcp")
     handle, name = tempfile.mkstemp(".log", time.strftime("run-%Y%m%d-%H%M%S-"), folder)
     os.close(handle)
     return Path(name)

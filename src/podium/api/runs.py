@@ -17,15 +17,16 @@ from podium import git
 from podium.agents import registry
 from podium.config import Config, load_config
 from podium.errors import PodiumError, StateError
-from podium.plans.model import Plan, dump_plan, load_plan, parse_plan
+from podium.plans.loading import load_plan, parse_plan
+from podium.plans.model import Plan, dump_plan
 from podium.runs import faults, worktrees
 from podium.scheduling import lifecycle
 from podium.store import RunRow, Store
 
 if TYPE_CHECKING:
     from podium.routing.chooser import Mode
-    from podium.runs.engine import Reporter, RunSetup
     from podium.runs.reaper_client import Reaper
+    from podium.runs.setup import Reporter, RunSetup
 
 
 def repo_root(path: Path | None = None) -> Path:
@@ -178,7 +179,7 @@ def create_run(
         time.time(),
     )
     faults.point("run-created")
-    from podium.runs.engine import RunSetup
+    from podium.runs.setup import RunSetup
 
     routing = _routing(options.routing)
     return RunSetup(repo, run_id, target, plan, config, tuple(gates), parallel, budget, routing)
@@ -192,7 +193,7 @@ def _routing(mode: str) -> Mode:
 
 def setup_of(repo: Path, store: Store, run: RunRow, routing: str = "cascade") -> RunSetup:
     """A stored run's set-up, as it was started (the plan is the copy kept in the store)."""
-    from podium.runs.engine import RunSetup
+    from podium.runs.setup import RunSetup
 
     plan = parse_plan(run.plan_text, f"run {run.id}", agents=registry.names())
     return RunSetup(

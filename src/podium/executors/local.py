@@ -1,0 +1,93 @@
+"""The local executor: an attempt as a worktree and an agent process group on this machine."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+
+from podium.agents import registry, runner
+from podium.agents.base import AgentEvent, Job
+from podium.executors.base import AttemptRequest, AttemptResult, Hooks
+from podium.routing import prices
+from podium.runs import faults, worktrees
+
+
+class LocalExecutor:
+    def __init__(self, repo: Path) -> None:
+        self.repo = repo
+        self.git_lock = asyncio.Lock()  # `git worktree add` one at a time
+
+    async def run(self, request: AttemptRequest, hooks: Hooks) -> AttemptResult:
+        config = request.config
+        async with self.git_lock:
+            await asyncio.to_thread(
+                worktrees.create_worktree,
+                self.repo,
+                request.worktree,
+                request.branch,
+                request.base,
+                config,
+            )
+        faults.point("worktree-created")
+        failure = await asyncio.to_thread(
+            worktrees.run_setup, request.worktree, config, config.wall_timeout
+        )
+        if failure is not None:
+            return AttemptResult(None, failure)
+        outcome = await self._run_agent(request, hooks)
+        faults.point("agent-exited")
+        failure = outcome.reason or _judge(request, outcome)
+        if failure is not None:
+            return AttemptResult(outcome, failure)
+        head = await asyncio.to_thread(
+            worktrees.commit_leftovers, request.worktree, request.message
+        )
+        faults.point("leftovers-committed")
+        return AttemptResult(outcome, None, head)
+
+    async def _run_agent(self, request: AttemptRequest, hooks: Hooks) -> runner.Outcome:
+        task, n, config = request.task, request.n, request.config
+        adapter = registry.get(task.agent)
+        prompt_file = request.logs / f"a{n}.prompt.md"
+        prompt_file.parent.mkdir(parents=True, exist_ok=True)
+        prompt_file.write_text(request.prompt, encoding="utf-8")
+        request.home.mkdir(parents=True, exist_ok=True)
+        job = Job(
+            task,
+            request.prompt,
+            prompt_file,
+            request.worktree,
+            request.home,
+            task.model,
+            config.agents.get(task.agent),
+        )
+        launch = adapter.launch(job)
+        model = launch.model or task.model
+        hooks.on_model(model)
+        env = runner.agent_env(launch, request.home, launch.inherit_env)
+        env.update(
+            {
+                "PODIUM_RUN": request.run_id,
+                "PODIUM_TASK": task.id,
+                "PODIUM_ATTEMPT": str(n),
+                "PWD": str(request.worktree),
+                "PODIUM_MODEL": model or "",
+            }
+        )
+
+        def price(events: Sequence[AgentEvent]) -> float:
+            tin, tout, own = runner.summarize(events)
+            return own if own is not None else prices.cost(model, tin, tout, config.prices)
+
+        limits = runner.Limits(config.wall_timeout, config.silence_timeout, task.budget_usd, price)
+        log = request.logs / f"a{n}.log"
+        return await runner.run_agent(
+            adapter, launch, request.worktree, log, limits, env, hooks.on_spawn, hooks.stop
+        )
+
+
+def _judge(request: AttemptRequest, outcome: runner.Outcome) -> str | None:
+    code = outcome.exit_code if outcome.exit_code is not None else -1
+    verdict = registry.get(request.task.agent).verdict(code, outcome.events)
+    return None if verdict.ok else verdict.reason

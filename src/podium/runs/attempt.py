@@ -1,0 +1,151 @@
+"""Phase 1 of a task: a fresh attempt, decided here and carried out by the executor.
+
+The model is chosen, the attempt recorded (before anything can be lost), the prompt built;
+the executor makes the worktree at the target's current commit and runs the agent; what comes
+back is recorded, and the task goes on to verification or back to pending (or failed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from podium import git
+from podium.agents import runner
+from podium.agents.prompt import build_prompt
+from podium.executors.base import AttemptRequest, AttemptResult, Executor, Hooks
+from podium.plans.model import Task
+from podium.runs import faults, worktrees
+from podium.runs.ledger import Ledger
+from podium.runs.reaper_client import Reaper
+from podium.runs.setup import Attempt
+from podium.scheduling import lifecycle
+from podium.store import AttemptRow
+
+Verify = Callable[[Attempt], Awaitable[None]]
+
+
+class AttemptPhase:
+    def __init__(
+        self, ledger: Ledger, executor: Executor, reaper: Reaper, cancelled: asyncio.Event
+    ) -> None:
+        self.book = ledger
+        self.s = ledger.s
+        self.store = ledger.store
+        self.executor = executor
+        self.reaper = reaper
+        self.cancelled = cancelled
+        self.stops: dict[str, asyncio.Event] = {}  # per task: stop its agent now
+
+    def stop(self, task_id: str) -> asyncio.Event:
+        stop = self.stops.setdefault(task_id, asyncio.Event())
+        if self.cancelled.is_set():
+            stop.set()
+        return stop
+
+    async def run(self, task: Task, verify: Verify) -> None:
+        row = next(r for r in self.store.tasks(self.s.run_id) if r.task_id == task.id)
+        repo, run_id, n = self.s.repo, self.s.run_id, row.attempts + 1
+        task = self.book.choose_model(task, n)
+        note = f"the previous attempt did not land: {row.reason[:1500]}" if row.reason else ""
+        base = await asyncio.to_thread(git.out, repo, "rev-parse", f"refs/heads/{self.s.target}")
+        att = Attempt(task, n, worktrees.worktree_path(repo, run_id, task.id, n), base)
+        request = self._request(att, note)
+        self.store.start_attempt(_row(run_id, att, request.branch, self.book.clock()))
+        faults.point("attempt-recorded")
+        self.book.report(task.id, "running", f"attempt {n}, agent {task.agent}")
+        result = await self.executor.run(request, self._hooks(att))
+        self._after_agent(att, result)
+        if result.failure is not None:
+            self.book.finish_attempt(att, result.outcome, "agent_failed", result.failure)
+            self._after_failure(att, result)
+            return
+        att = Attempt(task, n, att.path, base, result.head)
+        self.book.finish_attempt(att, result.outcome, "finished", "")
+        faults.point("attempt-finished")
+        await verify(att)
+
+    def _request(self, att: Attempt, note: str) -> AttemptRequest:
+        run_id, task, n = self.s.run_id, att.task, att.n
+        state = worktrees.state_dir(self.s.repo)
+        return AttemptRequest(
+            run_id=run_id,
+            task=task,
+            n=n,
+            base=att.base,
+            branch=worktrees.branch_name(run_id, task.id, n),
+            worktree=att.path,
+            prompt=build_prompt(self.s.plan, task, self.s.gates, note),
+            logs=state / "logs" / run_id / task.id,
+            home=state / "homes" / run_id / f"{task.id}-a{n}",
+            config=self.s.config,
+            message=f"{task.goal}\n\nPodium-Task: {run_id}/{task.id}\n",
+        )
+
+    def _hooks(self, att: Attempt) -> Hooks:
+        run_id, task_id, n = self.s.run_id, att.task.id, att.n
+
+        def on_model(model: str | None) -> None:
+            self.store.update_attempt(run_id, task_id, n, model=model)
+
+        def on_spawn(pid: int) -> None:
+            start = self.reaper.add(pid)
+            self.store.update_attempt(run_id, task_id, n, pid=pid, pid_start=start)
+            faults.point("agent-spawned")
+
+        return Hooks(self.stop(task_id), on_model, on_spawn)
+
+    def _after_agent(self, att: Attempt, result: AttemptResult) -> None:
+        self.stops.pop(att.task.id, None)
+        outcome = result.outcome
+        if outcome is None:
+            return
+        if outcome.pid is not None:
+            self.reaper.remove(outcome.pid)
+        self.book.record_limits(att.task, att.n, outcome.events)
+
+    def _after_failure(self, att: Attempt, result: AttemptResult) -> None:
+        outcome, failure = result.outcome, result.failure or ""
+        if self.cancelled.is_set() or "run cancelled" in failure:
+            self.book.settle(att.task, lifecycle.CANCELLED, failure)
+        elif outcome is not None and outcome.killed == "budget":
+            self.book.settle(att.task, lifecycle.FAILED, failure)
+        elif outcome is not None and _limited(outcome):
+            self.book.cool_down(att.task, outcome.events)
+            self.store.update_attempt(self.s.run_id, att.task.id, att.n, outcome="rate_limited")
+            limited = self.book.count(att.task.id, "rate_limited")
+            # Rate limits have their own count (the attempt was not the agent's fault), with
+            # the same bound: the next attempt waits for the reset or moves to another agent.
+            more = limited < self.s.config.max_attempts
+            self.book.settle(att.task, lifecycle.PENDING if more else lifecycle.FAILED, failure)
+        else:
+            self.book.retry_or_fail(att.task, failure, att.n)
+
+
+def _limited(outcome: runner.Outcome) -> bool:
+    return any(e.kind == "rate_limit" for e in outcome.events)
+
+
+def _row(run_id: str, att: Attempt, branch: str, now: float) -> AttemptRow:
+    task = att.task
+    return AttemptRow(
+        run_id,
+        task.id,
+        att.n,
+        task.agent,
+        task.model,
+        branch,
+        str(att.path),
+        att.base,
+        None,
+        None,
+        None,
+        now,
+        None,
+        None,
+        None,
+        "",
+        0,
+        0,
+        0.0,
+    )

@@ -1,0 +1,108 @@
+"""Phases 2 and 3 of a task: verify the attempt (janitor), then land it (merge queue).
+
+Each phase can be resumed on its own after a crash: `podium resume` calls `verify` for a
+task that was verifying and `land` for one that was merging.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from podium import git
+from podium.landing import janitor, merge
+from podium.landing.queue import MergeQueue
+from podium.runs import faults, worktrees
+from podium.runs.ledger import Ledger
+from podium.runs.setup import Attempt
+from podium.scheduling import lifecycle
+
+
+class Lander:
+    def __init__(self, ledger: Ledger, ctx: merge.MergeContext) -> None:
+        self.book = ledger
+        self.s = ledger.s
+        self.store = ledger.store
+        self.merge_ctx = ctx
+        self.queued: set[str] = set()  # tasks waiting in the merge queue
+        self.queue: MergeQueue | None = None  # set while the run's queue serves
+
+    async def verify(self, att: Attempt, again: bool = False) -> None:
+        """Check the attempt; `again` when resuming a task that was already verifying."""
+        run_id, repo, task, config = self.s.run_id, self.s.repo, att.task, self.s.config
+        if not again:
+            self.store.transition(run_id, task.id, lifecycle.VERIFYING, self.book.clock())
+            faults.point("verifying")
+        changed = await asyncio.to_thread(git.changed_files, repo, att.base, att.head)
+        gates = self.s.gates if config.gate_attempts else ()
+        report = await asyncio.to_thread(
+            janitor.verify, task, att.path, changed, gates, config.ownership, config.wall_timeout
+        )
+        faults.point("checks-run")
+        for warning in report.warnings:
+            self.book.report(task.id, "warning", warning)
+        checks = [{"name": r.name, "ok": r.ok, "detail": r.detail} for r in report.results]
+        data = {"attempt": att.n, "ok": report.ok, "checks": checks}
+        self.store.add_event(run_id, task.id, self.book.clock(), "task.checks", data)
+        faults.point("checks-recorded")
+        if not report.ok:
+            self.store.update_attempt(run_id, task.id, att.n, outcome="checks_failed")
+            self.book.retry_or_fail(task, report.reason, att.n)
+            return
+        if self.s.gates and config.gate_attempts:
+            self.merge_ctx.passed_trees.add(git.tree_of(repo, att.head))
+        self.store.transition(run_id, task.id, lifecycle.MERGING, self.book.clock())
+        faults.point("merging")
+        await self.land(att)
+
+    async def land(self, att: Attempt) -> None:
+        run_id, repo, task = self.s.run_id, self.s.repo, att.task
+        assert self.queue is not None, "land() runs only while the merge queue serves"
+        body = await asyncio.to_thread(merge.attempt_log, repo, att.base, att.head)
+        message = merge.trailer_message(task.goal, body, run_id, task.id, att.n)
+        self.queued.add(task.id)
+        try:
+            result = await self.queue.submit(merge.Member(f"{run_id}/{task.id}", att.head, message))
+        finally:
+            self.queued.discard(task.id)
+        gates = [{"name": g.name, "ok": g.ok, "detail": g.detail} for g in result.gates]
+        data = {
+            "attempt": att.n,
+            "status": result.status,
+            "detail": result.detail,
+            "commit": result.commit,
+            "gates": gates,
+        }
+        self.store.add_event(run_id, task.id, self.book.clock(), "task.merge", data)
+        await self._after_merge(att, result)
+
+    async def _after_merge(self, att: Attempt, result: merge.MergeOutcome) -> None:
+        task, book = att.task, self.book
+        self.store.update_attempt(self.s.run_id, task.id, att.n, outcome=result.status)
+        if result.status == "merged":
+            self.store.transition(
+                self.s.run_id, task.id, lifecycle.MERGED, book.clock(), merged_commit=result.commit
+            )
+            faults.point("merged-recorded")
+            book.learn(task.id, att.n, merged=True)
+            paths = [Path(a.worktree) for a in self.store.attempts(self.s.run_id, task.id)]
+            await asyncio.to_thread(self._remove_worktrees, paths)  # superseded ones too
+            faults.point("worktree-removed")
+            book.report(task.id, "merged", (result.commit or "")[:10])
+        elif result.status == "conflict":
+            retry = book.count(task.id, "conflict") <= self.s.config.conflict_retries
+            book.settle(task, lifecycle.PENDING if retry else lifecycle.FAILED, result.detail)
+            faults.point("task-requeued")
+        elif result.status == "gates_failed":
+            book.retry_or_fail(task, result.detail, att.n)
+        else:
+            book.settle(task, lifecycle.FAILED, result.detail)
+
+    def _remove_worktrees(self, paths: list[Path]) -> None:
+        for path in paths:
+            if path.exists():
+                worktrees.remove_worktree(self.s.repo, path)
+
+    def drop_gate_dir(self) -> None:
+        if self.merge_ctx.gate_dir.exists():
+            worktrees.remove_worktree(self.s.repo, self.merge_ctx.gate_dir)

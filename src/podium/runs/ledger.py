@@ -1,0 +1,119 @@
+"""A run's bookkeeping in the store: attempts counted, tasks settled, the router taught.
+
+The engine's loop and its phases (an attempt, verifying and landing) all settle tasks the
+same way; this is that one way.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from podium.agents import runner
+from podium.agents.base import AgentEvent
+from podium.plans.model import Task
+from podium.routing import prices, router
+from podium.routing.chooser import Routing
+from podium.runs import worktrees
+from podium.runs.setup import Attempt, Reporter, RunSetup
+from podium.scheduling import lifecycle
+from podium.scheduling.quotas import Quotas
+from podium.store import Store
+
+FAILURES = ("agent_failed", "checks_failed", "gates_failed")
+
+
+class Ledger:
+    def __init__(
+        self,
+        setup: RunSetup,
+        store: Store,
+        report: Reporter,
+        quotas: Quotas,
+        clock: Callable[[], float],
+    ) -> None:
+        self.s = setup
+        self.store = store
+        self.report = report
+        self.quotas = quotas
+        self.clock = clock
+        policy = worktrees.state_dir(setup.repo) / "routing" / "policy.json"
+        self.routing = Routing(setup.config, setup.routing, policy)
+
+    def count(self, task_id: str, outcome: str) -> int:
+        """How many of this task's attempts ended with `outcome` (lost ones never count)."""
+        return sum(a.outcome == outcome for a in self.store.attempts(self.s.run_id, task_id))
+
+    def failures(self, task_id: str) -> int:
+        return sum(self.count(task_id, kind) for kind in FAILURES)
+
+    def settle(self, task: Task, state: str, reason: str) -> None:
+        self.store.transition(self.s.run_id, task.id, state, self.clock(), reason=reason)
+        self.report(task.id, "retry" if state == lifecycle.PENDING else state, reason)
+
+    def retry_or_fail(self, task: Task, reason: str, n: int = 0) -> None:
+        """Another attempt (up the escalation ladder) while attempts remain, else failed."""
+        if n:
+            self.learn(task.id, n, merged=False)
+        more = self.failures(task.id) < self.s.config.max_attempts
+        self.settle(task, lifecycle.PENDING if more else lifecycle.FAILED, reason)
+
+    def learn(self, task_id: str, n: int, merged: bool) -> None:
+        cost = self.store.attempts(self.s.run_id, task_id)[n - 1].cost_usd
+        self.routing.learn(task_id, merged, cost)
+
+    def choose_model(self, task: Task, n: int) -> Task:
+        """The agent and model for this attempt: the configured ladder after a failure, else
+        the router (cascade by complexity, escalation, or the bandit), recorded for `explain`."""
+        failures = self.failures(task.id)
+        ladder = self.s.config.ladder
+        if failures and ladder:
+            agent, model = ladder[min(failures, len(ladder)) - 1]
+            return replace(task, agent=agent, model=model or task.model)
+        task, choice = self.routing.pick(task, failures)
+        if choice is not None:
+            data = {"attempt": n, **router.choice_json(choice)}
+            self.store.add_event(self.s.run_id, task.id, self.clock(), "task.routed", data)
+        return task
+
+    def finish_attempt(
+        self, att: Attempt, outcome: runner.Outcome | None, status: str, reason: str
+    ) -> None:
+        tin, tout, cost = runner.summarize(outcome.events if outcome else ())
+        if cost is None and (tin or tout):
+            model = self.store.attempts(self.s.run_id, att.task.id)[att.n - 1].model
+            cost = prices.cost(model, tin, tout, self.s.config.prices)
+        self.store.update_attempt(
+            self.s.run_id,
+            att.task.id,
+            att.n,
+            finished_at=self.clock(),
+            head_commit=att.head or None,
+            exit_code=outcome.exit_code if outcome else None,
+            outcome=status,
+            reason=reason,
+            input_tokens=tin,
+            output_tokens=tout,
+            cost_usd=cost or 0.0,
+        )
+
+    def record_limits(self, task: Task, n: int, events: Sequence[AgentEvent]) -> None:
+        """Each rate limit the attempt met goes in the event log (even one the CLI got past)."""
+        for event in events:
+            if event.kind == "rate_limit":
+                data = {
+                    "attempt": n,
+                    "agent": task.agent,
+                    "reset_at": event.reset_at,
+                    "text": event.text[:500],
+                }
+                self.store.add_event(self.s.run_id, task.id, self.clock(), "agent.rate_limit", data)
+
+    def cool_down(self, task: Task, events: Sequence[AgentEvent]) -> None:
+        """An attempt lost to a rate limit: its agent rests until the latest reset the attempt
+        saw, or for the configured cooldown when that is unknown or already past."""
+        resets = [e.reset_at for e in events if e.kind == "rate_limit" and e.reset_at]
+        until = self.quotas.rate_limited(task.agent, max(resets, default=None), self.clock())
+        when = time.strftime("%H:%M:%S", time.localtime(until))
+        self.report(task.id, "limited", f"{task.agent} rate limited until {when}")

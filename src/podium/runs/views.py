@@ -1,0 +1,157 @@
+"""A run as the front ends read it: plain data from the store, never the store itself.
+
+`Reader` is the narrow window the CLI, TUI, report and MCP server get through `podium.api`:
+a run's rows as one frozen `RunRecord`, the live `RunView`, which run is active, and the
+one write a front end may make, a request to cancel or retry a task (the engine acts on it).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from podium.scheduling import lifecycle
+from podium.store import AttemptRow, Event, RunRow, Store, TaskRow
+
+Busy = sqlite3.OperationalError  # the store was busy past its timeout: try again later
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """Everything stored about one run."""
+
+    run: RunRow
+    tasks: tuple[TaskRow, ...]
+    attempts: tuple[AttemptRow, ...]
+    events: tuple[Event, ...]
+
+    def attempts_of(self, task_id: str) -> tuple[AttemptRow, ...]:
+        return tuple(a for a in self.attempts if a.task_id == task_id)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every task merged, 1 otherwise."""
+        return 0 if all(t.state == lifecycle.MERGED for t in self.tasks) else 1
+
+    def events_of(self, kind: str, task_id: str | None = None) -> tuple[Event, ...]:
+        return tuple(
+            e for e in self.events if e.kind == kind and (task_id is None or e.task_id == task_id)
+        )
+
+
+@dataclass(frozen=True)
+class TaskLine:
+    id: str
+    state: str
+    reason: str
+    attempts: tuple[AttemptRow, ...]
+    settled_at: float | None  # when it reached a final state
+
+    @property
+    def last(self) -> AttemptRow | None:
+        return self.attempts[-1] if self.attempts else None
+
+    @property
+    def cost(self) -> float:
+        return sum(a.cost_usd for a in self.attempts)
+
+    def duration(self, now: float) -> float | None:
+        """From its first attempt's start to settling (or now, while it is still going)."""
+        if not self.attempts:
+            return None
+        end = self.settled_at if self.state in lifecycle.FINAL and self.settled_at else now
+        return max(0.0, end - self.attempts[0].started_at)
+
+
+@dataclass(frozen=True)
+class RunView:
+    run: RunRow
+    tasks: tuple[TaskLine, ...]
+
+    @property
+    def cost(self) -> float:
+        return sum(t.cost for t in self.tasks)
+
+    def counts(self) -> dict[str, int]:
+        """Tasks per state, in the state machine's order, zeros left out."""
+        found = [t.state for t in self.tasks]
+        return {s: found.count(s) for s in lifecycle.STATES if s in found}
+
+    def elapsed(self, now: float) -> float:
+        return (self.run.finished_at or now) - self.run.created_at
+
+    def task(self, task_id: str) -> TaskLine:
+        return next(t for t in self.tasks if t.id == task_id)
+
+
+class Reader:
+    """Read-only access to a repository's runs (plus cancel/retry requests)."""
+
+    def __init__(self, db: Path) -> None:
+        self.store = Store(db)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Reader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def run(self, run_id: str | None = None) -> RunRow:
+        """The run (the latest by default); StateError when there is none such."""
+        return self.store.run(run_id)
+
+    def run_ids(self) -> list[str]:
+        """Every run's id, oldest first."""
+        rows = self.store.db.execute("SELECT id FROM runs ORDER BY created_at").fetchall()
+        return [str(r[0]) for r in rows]
+
+    def record(self, run_id: str | None = None) -> RunRecord:
+        run = self.store.run(run_id)
+        return RunRecord(
+            run,
+            tuple(self.store.tasks(run.id)),
+            tuple(self.store.attempts(run.id)),
+            tuple(self.store.events(run.id)),
+        )
+
+    def view(self, run_id: str | None = None) -> RunView:
+        """The run's tasks with their attempts (three small queries)."""
+        run = self.store.run(run_id)
+        attempts = self.store.attempts(run.id)
+        settled = dict(
+            self.store.db.execute(
+                "SELECT task_id, MAX(at) FROM events WHERE run_id=? AND kind='task.state' "
+                "GROUP BY task_id",
+                (run.id,),
+            ).fetchall()
+        )
+        tasks = tuple(
+            TaskLine(
+                row.task_id,
+                row.state,
+                row.reason,
+                tuple(a for a in attempts if a.task_id == row.task_id),
+                settled.get(row.task_id),
+            )
+            for row in self.store.tasks(run.id)
+        )
+        return RunView(run, tasks)
+
+    def active_run(self) -> str | None:
+        """The run a coordinator is working on now (the newest one marked running), if any."""
+        row = self.store.db.execute(
+            "SELECT id FROM runs WHERE status='running' ORDER BY created_at DESC LIMIT 1"
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def request(self, run_id: str, task_id: str, action: str, at: float) -> None:
+        """Ask the run's coordinator to `cancel` or `retry` a task."""
+        self.store.request(run_id, task_id, action, at)
+
+    def add_event(self, run_id: str, kind: str, at: float, data: dict[str, object]) -> None:
+        """A run-level note (e.g. the planning call's cost) in the run's event log."""
+        self.store.add_event(run_id, None, at, kind, data)
