@@ -73,3 +73,21 @@ def test_example_plugin_runs_a_task_through_its_entry_point(
     task = json.loads(run.stdout)["tasks"][0]
     assert task["state"] == "merged" and task["attempt_list"][0]["output_tokens"] == 10
     assert (calc_repo / "hi.txt").read_text() == "HELLO THERE\n"
+
+
+def test_a_plugin_written_against_the_old_adapter_paths_still_loads(tmp_path: Path) -> None:
+    """The adapters moved to `podium.agents`; `podium.adapters.*` stays as a re-export."""
+    site = tmp_path / "site"
+    install_without_pip(site)
+    module = site / "podium_shout" / "__init__.py"
+    old = module.read_text().replace("podium.agents.base", "podium.adapters.base")
+    assert "podium.adapters.base" in old
+    module.write_text(old)
+    conform = subprocess.run(
+        [sys.executable, "-m", "podium.adapters.conformance", "shout"],
+        env={**os.environ, "PYTHONPATH": str(site)},
+        capture_output=True,
+        text=True,
+    )
+    assert conform.returncode == 0, conform.stdout + conform.stderr
+    assert "ok shout" in conform.stdout
