@@ -65,8 +65,8 @@ def test_each_transition_bumps_version_and_writes_one_event(tmp_path: Path) -> N
 def test_forbidden_transition_changes_nothing(tmp_path: Path) -> None:
     store = new_store(tmp_path)
     events_before = len(store.events("r1"))
-    with pytest.raises(StateError, match="pending -> merged is not allowed"):
-        store.transition("r1", "a", lifecycle.MERGED, 2.0)
+    with pytest.raises(StateError, match="pending -> verifying is not allowed"):
+        store.transition("r1", "a", lifecycle.VERIFYING, 2.0)
     assert store.tasks("r1")[0].version == 0
     assert len(store.events("r1")) == events_before
 

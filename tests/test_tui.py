@@ -100,19 +100,44 @@ def test_the_table_shows_every_task_and_the_selected_one_in_detail(finished: Pat
     drive(app, scenario)
 
 
-def test_keys_on_a_finished_run_ask_nothing(finished: Path) -> None:
+def test_cancel_on_a_finished_run_asks_nothing(finished: Path) -> None:
     app = LiveApp(finished)
 
     async def scenario(pilot: Pilot[None]) -> None:
-        await pilot.press("down", "down", "r")
+        await pilot.press("down", "down", "c")
         await pilot.pause(0.1)
-        assert "run r1 is finished: no coordinator to ask" in text_of(app, "#said")
+        assert "run r1 is finished: there is nothing to cancel" in text_of(app, "#said")
         await pilot.press("q")
 
     drive(app, scenario)
     store = Store(finished / ".podium" / "podium.db")
     assert store.take_requests("r1") == []
     store.close()
+
+
+def test_retry_on_a_finished_run_starts_podium_retry(finished: Path) -> None:
+    """`r` on a failed task of a finished run re-attempts it (a `podium retry` of its own)."""
+    app = LiveApp(finished)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.press("down", "down", "r")
+        await pilot.pause(0.1)
+        assert "podium retry flaky started in the background" in text_of(app, "#said")
+        await pilot.press("q")
+
+    drive(app, scenario)
+    logs = list((finished / ".podium" / "background").glob("retry-*.log"))
+    assert len(logs) == 1
+    for _ in range(600):  # the retry is a coordinator of its own: wait for it to end
+        if "run r1 (plan)" in logs[0].read_text():  # its closing status
+            break
+        time.sleep(0.1)
+    store = Store(finished / ".podium" / "podium.db")
+    flaky = [a.n for a in store.attempts("r1", "flaky")]
+    retried = [e for e in store.events("r1") if e.kind == "task.retry"]
+    store.close()
+    assert flaky == [1, 2, 3, 4]  # a fresh budget of two attempts after the first two
+    assert [e.task_id for e in retried] == ["flaky"]
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,7 +155,16 @@ class Store:
 
     # -- writes ------------------------------------------------------------------------
 
-    def create_run(self, run: RunRow, task_ids: list[str], at: float) -> None:
+    def create_run(
+        self,
+        run: RunRow,
+        task_ids: list[str],
+        at: float,
+        landed: Mapping[str, tuple[str, str]] | None = None,
+    ) -> None:
+        """A new run, its tasks pending; `landed` (task -> (commit, why)) start as merged:
+        git found them on the target already."""
+        landed = landed or {}
         with self.tx() as db:
             db.execute("INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?)", _values(run))
             db.executemany(
@@ -163,6 +172,14 @@ class Store:
                 [(run.id, t, i, lifecycle.PENDING) for i, t in enumerate(task_ids)],
             )
             self._event(db, run.id, None, at, "run.created", {"target": run.target})
+            for task_id, (commit, why) in landed.items():
+                db.execute(
+                    "UPDATE tasks SET state=?, version=1, reason=?, merged_commit=? "
+                    "WHERE run_id=? AND task_id=?",
+                    (lifecycle.MERGED, why, commit, run.id, task_id),
+                )
+                data = {"from": lifecycle.PENDING, "to": lifecycle.MERGED, "reason": why}
+                self._event(db, run.id, task_id, at, "task.state", {**data, "already": commit})
 
     def set_budget(self, run_id: str, budget: float | None, at: float) -> None:
         with self.tx() as db:
@@ -278,6 +295,15 @@ class Store:
                 known = [r[0] for r in self.db.execute("SELECT id FROM runs ORDER BY created_at")]
                 raise StateError(f"no run {run_id!r} (known: {', '.join(known) or 'none'})")
         return RunRow(*row)
+
+    def runs(self, *, plan: str | None = None, status: str | None = None) -> list[RunRow]:
+        """Runs, oldest first; only those of one plan name, or in one status, if asked."""
+        rows = self.db.execute(
+            "SELECT * FROM runs WHERE (? IS NULL OR plan_name=?) AND (? IS NULL OR status=?) "
+            "ORDER BY created_at",
+            (plan, plan, status, status),
+        ).fetchall()
+        return [RunRow(*row) for row in rows]
 
     def tasks(self, run_id: str) -> list[TaskRow]:
         rows = self.db.execute(

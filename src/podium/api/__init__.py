@@ -25,6 +25,7 @@ from podium.api.runs import (
     repo_lock,
     repo_root,
     resume_run,
+    retry_run,
     run_plan,
     setup_of,
 )
@@ -40,6 +41,8 @@ from podium.scheduling.preview import Preview, preview
 from podium.store import AttemptRow, Event, RunRow, TaskRow
 
 if TYPE_CHECKING:
+    import subprocess
+
     from podium.agents.base import Adapter
     from podium.planning.planner import Planned, Usage
     from podium.runs.setup import Reporter
@@ -93,9 +96,11 @@ __all__ = [
     "repo_lock",
     "repo_root",
     "resume_run",
+    "retry_run",
     "run_plan",
     "scratch_dir",
     "setup_of",
+    "spawn",
     "state_dir",
     "stored_plan",
 ]
@@ -203,3 +208,27 @@ def scratch_dir(repo: Path, name: str) -> Path:
     folder = state_dir(repo) / name
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def spawn(repo: Path, args: list[str]) -> tuple[subprocess.Popen[bytes], Path]:
+    """Start `podium ARGS` in `repo` in the background, in its own session (it lives on if
+    the caller goes away); its output goes to a file under `.podium/background/`."""
+    import subprocess
+    import sys
+    import tempfile
+    import threading
+    import time
+
+    folder = scratch_dir(repo, "background")
+    handle, name = tempfile.mkstemp(".log", time.strftime(f"{args[0]}-%Y%m%d-%H%M%S-"), folder)
+    with open(handle, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "podium", *args],
+            cwd=repo,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    threading.Thread(target=proc.wait, daemon=True).start()  # reap it when it ends
+    return proc, Path(name)

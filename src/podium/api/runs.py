@@ -20,6 +20,7 @@ from podium.errors import PodiumError, StateError
 from podium.plans.loading import load_plan, parse_plan
 from podium.plans.model import Plan, dump_plan
 from podium.runs import faults, worktrees
+from podium.runs.views import lease_text
 from podium.scheduling import lifecycle
 from podium.store import RunRow, Store
 
@@ -133,7 +134,7 @@ def repo_lock(repo: Path, store: Store) -> Iterator[None]:
             ) from None
         handle.seek(0)
         handle.truncate()
-        handle.write(str(os.getpid()))
+        handle.write(lease_text(os.getpid()))  # pid and start time: `lease_holder` reads them
         handle.flush()
         try:
             yield
@@ -150,12 +151,23 @@ class RunOptions:
     agent: str | None = None
     budget: float | None = None  # dollars; else the plan's budget_usd
     routing: str = "cascade"  # off | cascade | bandit
+    rerun: tuple[str, ...] = ()  # task ids (or "all") to run even if already on the target
 
 
 def create_run(
-    repo: Path, store: Store, plan: Plan, config: Config, target: str, options: RunOptions
+    repo: Path,
+    store: Store,
+    plan: Plan,
+    config: Config,
+    target: str,
+    options: RunOptions,
+    notify: Callable[[str], None] | None = None,
 ) -> RunSetup:
+    """A new run of `plan`; tasks git finds on the target already start as merged."""
+    from podium.runs.converge import prepare
+
     worktrees.ignore_local_files(repo, config)
+    plan_state, previous = prepare(repo, store, plan, target, options.rerun)
     gates = plan.gates if plan.gates is not None else config.gates
     parallel = options.max_parallel or plan.max_parallel or config.max_parallel
     budget = options.budget if options.budget is not None else plan.budget_usd
@@ -177,8 +189,14 @@ def create_run(
         ),
         [t.id for t in plan.tasks],
         time.time(),
+        {t: (plan_state.merged[t].commit, plan_state.reason(t, target)) for t in plan_state.merged},
     )
     faults.point("run-created")
+    said = plan_state.summary(run_id, plan.name, previous)
+    if said:
+        store.add_event(run_id, None, time.time(), "run.converge", {"text": said})
+        if notify is not None:
+            notify(said)
     from podium.runs.setup import RunSetup
 
     routing = _routing(options.routing)
@@ -279,7 +297,7 @@ def run_plan(
             branch, notice = landing_branch(repo, options.target)
             if notice and notify is not None:
                 notify(notice)
-            setup = create_run(repo, store, plan, config, branch, options)
+            setup = create_run(repo, store, plan, config, branch, options, notify)
             if notice:
                 store.add_event(setup.run_id, None, time.time(), "run.notice", {"text": notice})
             return execute(setup, store, report)
@@ -304,12 +322,60 @@ def resume_run(
     try:
         with repo_lock(repo, store):
             run = store.run(run_id)
+            if budget is None and not _resumable(store, run):
+                return run  # finished with nothing left to do: nothing changes, not even times
             repair_checkout(repo, run.target)
             choose_target(repo, run.target)
             if budget is not None:
                 store.set_budget(run.id, budget, time.time())
                 run = store.run(run.id)
             setup = setup_of(repo, store, run, routing)
+            store.set_run_status(run.id, "running", time.time())
+            return execute(setup, store, report, resume=True)
+    finally:
+        store.close()
+
+
+def _resumable(store: Store, run: RunRow) -> bool:
+    """Does `podium resume` have anything to do: a run that did not finish, or tasks that are
+    not settled? A finished run's failed tasks are for `podium retry`."""
+    if run.status != "finished":
+        return True
+    unsettled = {lifecycle.PENDING, lifecycle.CANCELLED, *lifecycle.BUSY}
+    return any(t.state in unsettled for t in store.tasks(run.id))
+
+
+def retry_run(
+    tasks: tuple[str, ...],
+    *,
+    run_id: str | None = None,
+    agent: str | None = None,
+    model: str | None = None,
+    report: Reporter | None = None,
+    cwd: Path | None = None,
+) -> RunRow:
+    """Re-attempt failed (or cancelled) tasks of a run that has stopped, each with a fresh
+    attempt budget (and `agent`/`model` if given); their blocked dependents come along."""
+    from podium.landing.merge import repair_checkout
+    from podium.runs import retry
+    from podium.runs.resume import close_interrupted
+
+    repo = repo_root(cwd)
+    if agent is not None and agent not in registry.names():
+        raise PodiumError(
+            f"--agent: unknown agent {agent!r} (known: {', '.join(registry.names())})"
+        )
+    store = open_store(repo)
+    try:
+        with repo_lock(repo, store):
+            run = store.run(run_id)
+            if run.status == "running":  # we hold the lock: its coordinator is gone
+                close_interrupted(repo, store, run)
+            setup = setup_of(repo, store, run)
+            retry.check(store, setup.plan, run.id, tasks)
+            repair_checkout(repo, run.target)
+            choose_target(repo, run.target)
+            retry.reopen(store, setup.plan, run.id, tasks, time.time(), agent, model)
             store.set_run_status(run.id, "running", time.time())
             return execute(setup, store, report, resume=True)
     finally:
@@ -341,8 +407,8 @@ def _lock_holder(lock: Path) -> int | None:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.seek(0)
-            text = handle.read().strip()
-            return int(text) if text.isdigit() else None
+            first = handle.read().split()[:1]
+            return int(first[0]) if first and first[0].isdigit() else None
         fcntl.flock(handle, fcntl.LOCK_UN)
     return None
 

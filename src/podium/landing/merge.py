@@ -51,11 +51,19 @@ class MergeContext:
     gate_runs: int = 0  # how many times the gates ran on a tree (for the record and benches)
 
 
-def trailer_message(subject: str, body: str, run_id: str, task_id: str, attempt: int) -> str:
+TRAILERS = ("Podium-Task:", "Podium-Attempt:", "Podium-Identity:")
+
+
+def trailer_message(
+    subject: str, body: str, run_id: str, task_id: str, attempt: int, identity: str = ""
+) -> str:
     parts = [subject.strip().splitlines()[0] if subject.strip() else task_id]
     if body.strip():
         parts.append(body.strip())
-    parts.append(f"Podium-Task: {run_id}/{task_id}\nPodium-Attempt: {attempt}")
+    trailers = f"Podium-Task: {run_id}/{task_id}\nPodium-Attempt: {attempt}"
+    if identity:
+        trailers += f"\nPodium-Identity: {identity}"
+    parts.append(trailers)
     return "\n\n".join(parts) + "\n"
 
 
@@ -67,7 +75,7 @@ def batch_message(members: Sequence[Member]) -> str:
     for m in members:
         lines = m.message.strip().splitlines()
         subjects.append(f"- {lines[0]}")
-        trailers += [ln for ln in lines if ln.startswith(("Podium-Task:", "Podium-Attempt:"))]
+        trailers += [ln for ln in lines if ln.startswith(TRAILERS)]
     head = f"podium: land {len(members)} tasks"
     return "\n\n".join([head, "\n".join(subjects), "\n".join(trailers)]) + "\n"
 

@@ -106,17 +106,17 @@ class AttemptPhase:
 
     def _after_failure(self, att: Attempt, result: AttemptResult) -> None:
         outcome, failure = result.outcome, result.failure or ""
-        if self.cancelled.is_set() or "run cancelled" in failure:
+        if self.cancelled.is_set() or (outcome is not None and outcome.killed == "cancelled"):
+            self.store.update_attempt(self.s.run_id, att.task.id, att.n, outcome="cancelled")
             self.book.settle(att.task, lifecycle.CANCELLED, failure)
         elif outcome is not None and outcome.killed == "budget":
             self.book.settle(att.task, lifecycle.FAILED, failure)
         elif outcome is not None and _limited(outcome):
             self.book.cool_down(att.task, outcome.events)
             self.store.update_attempt(self.s.run_id, att.task.id, att.n, outcome="rate_limited")
-            limited = self.book.count(att.task.id, "rate_limited")
-            # Rate limits have their own count (the attempt was not the agent's fault), with
-            # the same bound: the next attempt waits for the reset or moves to another agent.
-            more = limited < self.s.config.max_attempts
+            # The next attempt waits for the reset or moves to another agent; it counts
+            # towards `max_attempts` like any other, so a run never makes more.
+            more = self.book.more(att.task.id)
             self.book.settle(att.task, lifecycle.PENDING if more else lifecycle.FAILED, failure)
         else:
             self.book.retry_or_fail(att.task, failure, att.n)

@@ -20,9 +20,8 @@ from podium.executors.base import Executor
 from podium.executors.local import LocalExecutor
 from podium.landing import merge
 from podium.landing.queue import MergeQueue
-from podium.plans import graph
 from podium.plans.model import Task, estimate_minutes
-from podium.runs import faults, worktrees
+from podium.runs import faults, retry, worktrees
 from podium.runs.attempt import AttemptPhase
 from podium.runs.lander import Lander
 from podium.runs.ledger import FAILURES, Ledger
@@ -187,6 +186,7 @@ class Engine:
         if self.cancelled.is_set():
             for stop in self.attempts.stops.values():
                 stop.set()
+        now = self.clock()
         for task_id, action in self.store.take_requests(self.s.run_id):
             state = next(r.state for r in self.store.tasks(self.s.run_id) if r.task_id == task_id)
             task = self.s.plan.task(task_id)
@@ -194,20 +194,13 @@ class Engine:
                 self.attempts.stop(task_id).set()
             elif action == "cancel" and state == lifecycle.PENDING:
                 self.book.settle(task, lifecycle.CANCELLED, "cancelled by request")
-            elif action == "retry" and state in (lifecycle.FAILED, lifecycle.CANCELLED):
-                self.book.settle(task, lifecycle.PENDING, "retry requested")
-                self._unblock(task_id)
+            elif action == "retry" and state in retry.RETRYABLE:
+                for opened in retry.reopen(self.store, self.s.plan, self.s.run_id, [task_id], now):
+                    self.book.report(opened, "retry", "retry requested")
+                self.book.retried(task_id, {"after": self._attempts_of(task_id)})
 
-    def _unblock(self, task_id: str) -> None:
-        """Tasks blocked behind a task that is pending again are pending again too."""
-        behind = graph.dependents(self.s.plan.deps())
-        todo = list(behind[task_id])
-        while todo:
-            other = todo.pop()
-            row = next(r for r in self.store.tasks(self.s.run_id) if r.task_id == other)
-            if row.state == lifecycle.BLOCKED:
-                self.book.settle(self.s.plan.task(other), lifecycle.PENDING, "dependency retried")
-                todo.extend(behind[other])
+    def _attempts_of(self, task_id: str) -> int:
+        return next(r.attempts for r in self.store.tasks(self.s.run_id) if r.task_id == task_id)
 
     def _cancel_pending(self, states: dict[str, str]) -> None:
         for task_id, state in states.items():

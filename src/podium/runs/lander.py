@@ -12,6 +12,7 @@ from pathlib import Path
 from podium import git
 from podium.landing import janitor, merge
 from podium.landing.queue import MergeQueue
+from podium.plans.identity import identity
 from podium.runs import faults, worktrees
 from podium.runs.ledger import Ledger
 from podium.runs.setup import Attempt
@@ -59,7 +60,8 @@ class Lander:
         run_id, repo, task = self.s.run_id, self.s.repo, att.task
         assert self.queue is not None, "land() runs only while the merge queue serves"
         body = await asyncio.to_thread(merge.attempt_log, repo, att.base, att.head)
-        message = merge.trailer_message(task.goal, body, run_id, task.id, att.n)
+        who = identity(self.s.plan.name, self.s.plan.task(task.id))
+        message = merge.trailer_message(task.goal, body, run_id, task.id, att.n, who)
         self.queued.add(task.id)
         try:
             result = await self.queue.submit(merge.Member(f"{run_id}/{task.id}", att.head, message))
@@ -91,6 +93,7 @@ class Lander:
             book.report(task.id, "merged", (result.commit or "")[:10])
         elif result.status == "conflict":
             retry = book.count(task.id, "conflict") <= self.s.config.conflict_retries
+            retry = retry and book.more(task.id)
             book.settle(task, lifecycle.PENDING if retry else lifecycle.FAILED, result.detail)
             faults.point("task-requeued")
         elif result.status == "gates_failed":

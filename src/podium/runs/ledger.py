@@ -40,10 +40,41 @@ class Ledger:
         self.clock = clock
         policy = worktrees.state_dir(setup.repo) / "routing" / "policy.json"
         self.routing = Routing(setup.config, setup.routing, policy)
+        self.floors: dict[str, int] = {}  # task -> attempts made before its latest retry
+        self.pinned: dict[str, tuple[str | None, str | None]] = {}  # retry's agent and model
+        for event in store.events(setup.run_id):
+            if event.kind == "task.retry" and event.task_id is not None:
+                self.retried(event.task_id, event.data)
+
+    def retried(self, task_id: str, data: dict[str, object]) -> None:
+        """A `task.retry` event: a fresh attempt budget from here, maybe a pinned agent."""
+        after = data.get("after")
+        self.floors[task_id] = after if isinstance(after, int) else 0
+        agent, model = data.get("agent"), data.get("model")
+        if agent or model:
+            self.pinned[task_id] = (
+                agent if isinstance(agent, str) else None,
+                model if isinstance(model, str) else None,
+            )
+        else:
+            self.pinned.pop(task_id, None)
+
+    def this_go(self, task_id: str) -> list[str]:
+        """Outcomes of the task's attempts since its latest retry (lost ones never count)."""
+        floor = self.floors.get(task_id, 0)
+        return [
+            a.outcome or ""
+            for a in self.store.attempts(self.s.run_id, task_id)
+            if a.n > floor and a.outcome not in ("lost", "cancelled")
+        ]
+
+    def more(self, task_id: str) -> bool:
+        """May the task have another attempt in this go? At most `max_attempts` in all."""
+        return len(self.this_go(task_id)) < self.s.config.max_attempts
 
     def count(self, task_id: str, outcome: str) -> int:
-        """How many of this task's attempts ended with `outcome` (lost ones never count)."""
-        return sum(a.outcome == outcome for a in self.store.attempts(self.s.run_id, task_id))
+        """How many of this task's attempts in this go ended with `outcome`."""
+        return self.this_go(task_id).count(outcome)
 
     def failures(self, task_id: str) -> int:
         return sum(self.count(task_id, kind) for kind in FAILURES)
@@ -56,8 +87,7 @@ class Ledger:
         """Another attempt (up the escalation ladder) while attempts remain, else failed."""
         if n:
             self.learn(task.id, n, merged=False)
-        more = self.failures(task.id) < self.s.config.max_attempts
-        self.settle(task, lifecycle.PENDING if more else lifecycle.FAILED, reason)
+        self.settle(task, lifecycle.PENDING if self.more(task.id) else lifecycle.FAILED, reason)
 
     def learn(self, task_id: str, n: int, merged: bool) -> None:
         cost = self.store.attempts(self.s.run_id, task_id)[n - 1].cost_usd
@@ -66,6 +96,9 @@ class Ledger:
     def choose_model(self, task: Task, n: int) -> Task:
         """The agent and model for this attempt: the configured ladder after a failure, else
         the router (cascade by complexity, escalation, or the bandit), recorded for `explain`."""
+        if task.id in self.pinned:  # `podium retry --agent/--model` said which
+            agent, model = self.pinned[task.id]
+            return replace(task, agent=agent or task.agent, model=model)
         failures = self.failures(task.id)
         ladder = self.s.config.ladder
         if failures and ladder:

@@ -12,28 +12,16 @@ from pathlib import Path
 
 from podium import git
 from podium.landing import merge
+from podium.plans.identity import identity
 from podium.runs import worktrees
 from podium.runs.engine import Attempt, Engine
 from podium.runs.reaper import kill_group
+from podium.runs.trailers import landed_commits, landed_identities
+from podium.runs.views import last_sign_of_life
 from podium.scheduling import lifecycle
-from podium.store import AttemptRow, TaskRow
+from podium.store import AttemptRow, RunRow, Store, TaskRow
 
-
-def landed_commits(repo: Path, base: str, target: str) -> dict[str, str]:
-    """`run/task` -> the commit that landed it, for podium commits on target since base."""
-    text = git.out(
-        repo,
-        "log",
-        "--format=%H %(trailers:key=Podium-Task,valueonly,separator=%x2C)",
-        f"{base}..refs/heads/{target}",
-    )
-    found: dict[str, str] = {}
-    for line in text.splitlines():
-        commit, _, keys = line.partition(" ")
-        for key in keys.split(","):  # a batch commit carries one trailer per task
-            if key.strip():
-                found.setdefault(key.strip(), commit)
-    return found
+LOST_REASON = "podium stopped while the agent ran"
 
 
 def reconcile(engine: Engine) -> None:
@@ -41,6 +29,7 @@ def reconcile(engine: Engine) -> None:
     run = store.run(s.run_id)
     merge.repair_checkout(s.repo, s.target)
     landed = landed_commits(s.repo, run.base_commit, s.target)
+    elsewhere = landed_identities(s.repo, s.target)  # landed by any run, as the plan asks now
     attempts = store.attempts(s.run_id)
     for att in attempts:
         if att.pid is not None and att.finished_at is None:
@@ -49,8 +38,12 @@ def reconcile(engine: Engine) -> None:
         mine = [a for a in attempts if a.task_id == row.task_id]
         last = mine[-1] if mine else None
         commit = landed.get(f"{s.run_id}/{row.task_id}")
+        other = elsewhere.get(identity(s.plan.name, s.plan.task(row.task_id)))
         if commit is not None and row.state != lifecycle.MERGED:
-            _record_landed(engine, row, commit)
+            record_landed(store, s.run_id, row, commit, "found merged in git on resume")
+        elif other is not None and row.state != lifecycle.MERGED:
+            why = f"already on {s.target} (from {other.run_id}, {other.commit[:10]})"
+            record_landed(store, s.run_id, row, other.commit, why)
         elif row.state == lifecycle.RUNNING and last is not None:
             _continue_running(engine, row, last)
         elif row.state in (lifecycle.VERIFYING, lifecycle.MERGING) and last is not None:
@@ -62,21 +55,51 @@ def reconcile(engine: Engine) -> None:
     _drop_stale_worktrees(engine)
 
 
-def _record_landed(engine: Engine, row: TaskRow, commit: str) -> None:
+def record_landed(store: Store, run_id: str, row: TaskRow, commit: str, reason: str) -> None:
     """git says it landed; the store had not heard yet. Walk the state machine to merged."""
     path = {
         lifecycle.RUNNING: [lifecycle.VERIFYING, lifecycle.MERGING],
         lifecycle.VERIFYING: [lifecycle.MERGING],
     }.get(row.state, [])
     for state in [*path, lifecycle.MERGED]:
-        engine.store.transition(
-            engine.s.run_id,
+        store.transition(
+            run_id,
             row.task_id,
             state,
             time.time(),
-            reason="found merged in git on resume",
+            reason=reason,
             merged_commit=commit if state == lifecycle.MERGED else None,
         )
+
+
+def close_interrupted(repo: Path, store: Store, run: RunRow) -> None:
+    """A run still marked running whose coordinator is gone (the caller holds the lock):
+    kill what it left, record what git says landed, mark its attempts under way lost as of
+    their last sign of life, its unfinished tasks cancelled, and the run interrupted.
+    `podium resume RUN` can still finish it."""
+    state = worktrees.state_dir(repo)
+    landed = landed_commits(repo, run.base_commit, run.target)
+    attempts = store.attempts(run.id)
+    end = run.created_at
+    for att in attempts:
+        if att.finished_at is not None:
+            end = max(end, att.finished_at)
+            continue
+        if att.pid is not None:
+            kill_group(att.pid, att.pid_start)
+        seen = last_sign_of_life(state, att)
+        store.update_attempt(
+            run.id, att.task_id, att.n, finished_at=seen, outcome="lost", reason=LOST_REASON
+        )
+        end = max(end, seen)
+    for row in store.tasks(run.id):
+        commit = landed.get(f"{run.id}/{row.task_id}")
+        if commit is not None and row.state != lifecycle.MERGED:
+            record_landed(store, run.id, row, commit, "found merged in git")
+        elif row.state == lifecycle.PENDING or row.state in lifecycle.BUSY:
+            why = "interrupted: podium stopped before this task finished"
+            store.transition(run.id, row.task_id, lifecycle.CANCELLED, end, reason=why)
+    store.set_run_status(run.id, "interrupted", end)
 
 
 def _attempt(engine: Engine, last: AttemptRow) -> Attempt:
@@ -99,9 +122,9 @@ def _continue_running(engine: Engine, row: TaskRow, last: AttemptRow) -> None:
         engine.s.run_id,
         row.task_id,
         last.n,
-        finished_at=time.time(),
+        finished_at=last_sign_of_life(worktrees.state_dir(engine.s.repo), last),
         outcome="lost",
-        reason="podium stopped while the agent ran",
+        reason=LOST_REASON,
     )
     engine.store.transition(
         engine.s.run_id,

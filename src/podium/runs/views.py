@@ -8,11 +8,47 @@ one write a front end may make, a request to cancel or retry a task (the engine 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from podium.runs.reaper import start_time
 from podium.scheduling import lifecycle
 from podium.store import AttemptRow, Event, RunRow, Store, TaskRow
+
+INTERRUPTED = "interrupted"  # a run marked running whose coordinator is gone
+LOST = "lost"  # an attempt that was under way when its coordinator died
+
+
+def lease_text(pid: int) -> str:
+    """What the coordinator writes into `.podium/lock`: its pid and its start time."""
+    return f"{pid} {start_time(pid) or ''}".strip()
+
+
+def lease_holder(lock: Path) -> int | None:
+    """The pid of the live coordinator named in the lock file, or None when it is gone.
+
+    A pid alone could have been reused by another process since: its start time must match.
+    """
+    try:
+        words = lock.read_text(encoding="ascii", errors="replace").split()
+    except OSError:
+        return None
+    if not words or not words[0].isdigit():
+        return None
+    pid, started = int(words[0]), start_time(int(words[0]))
+    if started is None or (len(words) > 1 and words[1] != started):
+        return None
+    return pid
+
+
+def last_sign_of_life(state: Path, attempt: AttemptRow) -> float:
+    """When an attempt was last seen alive: its log's last write, else its start."""
+    log = state / "logs" / attempt.run_id / attempt.task_id / f"a{attempt.n}.log"
+    try:
+        return max(attempt.started_at, log.stat().st_mtime)
+    except OSError:
+        return attempt.started_at
+
 
 Busy = sqlite3.OperationalError  # the store was busy past its timeout: try again later
 
@@ -90,6 +126,26 @@ class Reader:
 
     def __init__(self, db: Path) -> None:
         self.store = Store(db)
+        self.state = db.parent
+
+    def coordinator(self) -> int | None:
+        """The pid of the coordinator at work in this repository, if one is alive."""
+        return lease_holder(self.state / "lock")
+
+    def seen(self, run: RunRow, attempts: list[AttemptRow]) -> tuple[RunRow, list[AttemptRow]]:
+        """The run as it really is: marked running with no live coordinator, it is interrupted
+        and its attempts under way are lost (as of their last sign of life). Nothing is written.
+        """
+        if run.status != "running" or self.coordinator() is not None:
+            return run, attempts
+        lost = [
+            replace(a, outcome=LOST, finished_at=last_sign_of_life(self.state, a))
+            if a.finished_at is None
+            else a
+            for a in attempts
+        ]
+        end = max([run.created_at, *(a.finished_at or a.started_at for a in lost)])
+        return replace(run, status=INTERRUPTED, finished_at=end), lost
 
     def close(self) -> None:
         self.store.close()
@@ -110,18 +166,21 @@ class Reader:
         return [str(r[0]) for r in rows]
 
     def record(self, run_id: str | None = None) -> RunRecord:
-        run = self.store.run(run_id)
+        run, attempts = self.seen(*self._rows(run_id))
         return RunRecord(
             run,
             tuple(self.store.tasks(run.id)),
-            tuple(self.store.attempts(run.id)),
+            tuple(attempts),
             tuple(self.store.events(run.id)),
         )
 
+    def _rows(self, run_id: str | None) -> tuple[RunRow, list[AttemptRow]]:
+        run = self.store.run(run_id)
+        return run, self.store.attempts(run.id)
+
     def view(self, run_id: str | None = None) -> RunView:
         """The run's tasks with their attempts (three small queries)."""
-        run = self.store.run(run_id)
-        attempts = self.store.attempts(run.id)
+        run, attempts = self.seen(*self._rows(run_id))
         settled = dict(
             self.store.db.execute(
                 "SELECT task_id, MAX(at) FROM events WHERE run_id=? AND kind='task.state' "

@@ -15,15 +15,17 @@ STATES = (PENDING, RUNNING, VERIFYING, MERGING, MERGED, FAILED, BLOCKED, CANCELL
 FINAL = frozenset({MERGED, FAILED, BLOCKED, CANCELLED})
 BUSY = frozenset({RUNNING, VERIFYING, MERGING})
 
+# A task that git finds on the target (its identity trailer, from this run or another) is
+# merged from wherever it stood: pending, failed, blocked and cancelled may go to merged too.
 ALLOWED: dict[str, frozenset[str]] = {
-    PENDING: frozenset({RUNNING, BLOCKED, CANCELLED}),
+    PENDING: frozenset({RUNNING, BLOCKED, CANCELLED, MERGED}),
     RUNNING: frozenset({VERIFYING, PENDING, FAILED, CANCELLED}),
     VERIFYING: frozenset({MERGING, PENDING, FAILED, CANCELLED}),
     MERGING: frozenset({MERGED, PENDING, FAILED, CANCELLED}),
     MERGED: frozenset(),
-    FAILED: frozenset({PENDING}),
-    BLOCKED: frozenset({PENDING}),
-    CANCELLED: frozenset({PENDING}),
+    FAILED: frozenset({PENDING, MERGED}),
+    BLOCKED: frozenset({PENDING, MERGED}),
+    CANCELLED: frozenset({PENDING, MERGED}),
 }
 
 

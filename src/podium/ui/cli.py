@@ -151,6 +151,12 @@ def init(force: bool) -> None:
     show_default=True,
     help="How each attempt's model is chosen.",
 )
+@click.option(
+    "--rerun",
+    multiple=True,
+    metavar="TASK|all",
+    help="Run TASK even if it is already on the target (repeatable; `all` for every task).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the final status as JSON.")
 def run(
     plan: Path,
@@ -160,9 +166,13 @@ def run(
     target: str | None,
     budget: float | None,
     routing: str,
+    rerun: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Run PLAN: every task in its own worktree, verified, merged one by one."""
+    """Run PLAN: every task in its own worktree, verified, merged one by one.
+
+    Running a plan again converges: tasks already on the target (as the plan asks them now)
+    are not run again; failed, blocked and changed tasks are."""
     from podium import api
     from podium.ui import render
 
@@ -181,7 +191,7 @@ def run(
     with progress.reporter(sys.stdout, repo, quiet=as_json) as report:
         row = api.run_plan(
             loaded,
-            options=api.RunOptions(target, max_parallel, agent, budget, routing),
+            options=api.RunOptions(target, max_parallel, agent, budget, routing, rerun),
             report=report,
             notify=lambda text: click.echo(f"podium: {text}", err=True),
         )
@@ -196,6 +206,9 @@ def _finish(repo: Path, run_id: str, as_json: bool) -> None:
         record = reader.record(run_id)
     data = render.status_data(record)
     click.echo(json.dumps(data, indent=2) if as_json else render.status_text(data))
+    hint = render.next_step(data)
+    if hint and as_json:  # the text form says it already
+        click.echo(f"podium: {hint}", err=True)
     sys.exit(record.exit_code)
 
 
@@ -253,6 +266,26 @@ def resume(run_id: str | None, budget: float | None, routing: str, as_json: bool
     repo = api.repo_root()
     with progress.reporter(sys.stdout, repo, quiet=as_json) as report:
         row = api.resume_run(run_id, report=report, budget=budget, routing=routing)
+    _finish(repo, row.id, as_json)
+
+
+@main.command()
+@click.argument("tasks", nargs=-1, required=True)
+@click.option("--run", "run_id", help="Run id (default: the latest).")
+@click.option("--agent", help="The agent for the new attempts.")
+@click.option("--model", help="The model for the new attempts.")
+@click.option("--json", "as_json", is_flag=True, help="Print the final status as JSON.")
+def retry(
+    tasks: tuple[str, ...], run_id: str | None, agent: str | None, model: str | None, as_json: bool
+) -> None:
+    """Re-attempt failed TASKS of a run that has stopped, with a fresh attempt budget;
+    the tasks blocked behind them run too."""
+    from podium import api
+    from podium.ui import progress
+
+    repo = api.repo_root()
+    with progress.reporter(sys.stdout, repo, quiet=as_json) as report:
+        row = api.retry_run(tasks, run_id=run_id, agent=agent, model=model, report=report)
     _finish(repo, row.id, as_json)
 
 

@@ -82,7 +82,32 @@ def status_text(data: dict[str, Any]) -> str:
         if t["reason"]:
             for i, line in enumerate(t["reason"].splitlines()[:6]):
                 lines.append(("      why: " if i == 0 else "           ") + line)
+    hint = next_step(data)
+    if hint:
+        lines.append(f"next: {hint}")
     return "\n".join(lines)
+
+
+def next_step(data: dict[str, Any]) -> str:
+    """What a user does now with this run, or "" when there is nothing to do."""
+    run, status = data["run"], data["status"]
+    if status == "interrupted":
+        return (
+            f"run {run} was interrupted (its coordinator is gone): `podium resume {run}` "
+            "finishes it, or run its plan again (what is already on the target is not redone)"
+        )
+    if status == "cancelled":
+        return f"run {run} was cancelled: `podium resume {run}` carries it on"
+    if status == "stopped":
+        return f"run {run} stopped at its budget: `podium resume {run} --budget N` carries it on"
+    failed = [t["id"] for t in data["tasks"] if t["state"] == "failed"]
+    if status == "finished" and failed:
+        names = " ".join(failed)
+        return (
+            f"fix the cause, then run the plan again (only what is not on {data['target']} "
+            f"runs), or `podium retry {names}`"
+        )
+    return ""
 
 
 def dry_run_text(plan: Plan, max_parallel: int, gates: tuple[str, ...]) -> str:

@@ -30,9 +30,11 @@ RETRYABLE = frozenset({lifecycle.FAILED, lifecycle.CANCELLED})
 
 
 def request_problem(view: RunView, task: TaskLine, action: str) -> str | None:
-    """Why `action` (cancel or retry) cannot be asked for this task now; None when it can."""
-    if view.run.status != "running":
-        return f"run {view.run.id} is {view.run.status}: no coordinator to ask"
+    """Why `action` (cancel or retry) cannot be asked for this task now; None when it can.
+
+    A retry on a run that has stopped starts `podium retry` in the background instead."""
+    if view.run.status != "running" and action == "cancel":
+        return f"run {view.run.id} is {view.run.status}: there is nothing to cancel"
     allowed = CANCELLABLE if action == "cancel" else RETRYABLE
     if task.state not in allowed:
         return f"{task.id} is {task.state}: only {', '.join(sorted(allowed))} tasks can {action}"
@@ -211,6 +213,10 @@ class LiveApp(App[None]):
         if task is None:
             return
         problem = request_problem(self.view, task, action)
+        if problem is None and self.view.run.status != "running":
+            _, log = api.spawn(self.repo, ["retry", task.id, "--run", self.view.run.id])
+            self.say(f"podium retry {task.id} started in the background (output: {log})")
+            return
         if problem is None:
             self.reader.request(self.view.run.id, task.id, action, time.time())
         self.say(problem or f"{action} requested for {task.id}", problem is not None)

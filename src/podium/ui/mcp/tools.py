@@ -10,9 +10,7 @@ import asyncio
 import dataclasses
 import os
 import subprocess
-import sys
 import tempfile
-import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -64,23 +62,17 @@ class Toolbox:
         api.ensure_idle(self.repo)  # refused while a run is active
         with self._reader() as reader:
             before = set(reader.run_ids())
-        console = _console_path(self.repo)
-        path = self.repo / plan_path if plan_path else console.with_suffix(".plan.yaml")
-        if plan_yaml is not None:
-            path.write_text(plan_yaml, encoding="utf-8")
-        argv = [sys.executable, "-m", "podium", "run", str(path), "--json"]
-        argv += ["--target", target] if target else []
-        argv += ["--max-parallel", str(max_parallel)] if max_parallel else []
-        with console.open("wb") as out:
-            proc = subprocess.Popen(
-                argv,
-                cwd=self.repo,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # lives on if the MCP client goes away
-            )
-        threading.Thread(target=proc.wait, daemon=True).start()  # reap it when it ends
+        if plan_path:
+            path = self.repo / plan_path
+        else:
+            handle, name = tempfile.mkstemp(".plan.yaml", "mcp-", api.scratch_dir(self.repo, "mcp"))
+            os.close(handle)
+            path = Path(name)
+            path.write_text(plan_yaml or "", encoding="utf-8")
+        args = ["run", str(path), "--json"]
+        args += ["--target", target] if target else []
+        args += ["--max-parallel", str(max_parallel)] if max_parallel else []
+        proc, console = api.spawn(self.repo, args)  # lives on if the MCP client goes away
         run_id = self._new_run(before, proc, console)
         self.started[run_id] = Started(proc, console)
         data = self.status(run_id)
@@ -202,7 +194,7 @@ class Toolbox:
         if not over:
             return f"still {data['status']} after {timeout_s:g}s: call wait again"
         mine = self.started.get(data["run"])
-        if data["status"] != "running" or mine is None:
+        if data["status"] not in ("running", "interrupted") or mine is None:
             return "ended"
         said = mine.console.read_text(encoding="utf-8", errors="replace").strip()
         last = f": {said.splitlines()[-1]}" if said else ""
@@ -240,14 +232,6 @@ class Toolbox:
 
     def _reader(self) -> Reader:
         return api.reader(self.repo)
-
-
-def _console_path(repo: Path) -> Path:
-    """Where a background run's own output goes (the `podium run --json` it prints)."""
-    folder = api.scratch_dir(repo, "mcp")
-    handle, name = tempfile.mkstemp(".log", time.strftime("run-%Y%m%d-%H%M%S-"), folder)
-    os.close(handle)
-    return Path(name)
 
 
 def _counts(states: Iterable[str]) -> dict[str, int]:

@@ -1,0 +1,38 @@
+"""Before a run of a plan starts: settle runs whose coordinator died, and ask git what of
+the plan is already on the target (the identities podium's commits carry)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from pathlib import Path
+
+from podium.errors import PodiumError
+from podium.plans.model import Plan
+from podium.runs.resume import close_interrupted
+from podium.runs.trailers import landed_identities
+from podium.scheduling.convergence import Convergence, converge
+from podium.store import Store
+
+
+def prepare(
+    repo: Path, store: Store, plan: Plan, target: str, rerun: Collection[str]
+) -> tuple[Convergence, str | None]:
+    """What a new run of `plan` starts from, and the plan's previous run (if any).
+
+    The caller holds the repository's lock, so a run still marked running has lost its
+    coordinator: it is closed as interrupted first, never run over blind.
+    """
+    known = [t.id for t in plan.tasks]
+    unknown = [t for t in rerun if t != "all" and t not in known]
+    if unknown:
+        raise PodiumError(
+            f"--rerun: no task {unknown[0]!r} in plan {plan.name!r} (tasks: {', '.join(known)}; "
+            "or `all`)"
+        )
+    for dead in store.runs(status="running"):
+        close_interrupted(repo, store, dead)
+    earlier = store.runs(plan=plan.name)
+    previous = earlier[-1] if earlier else None
+    before = {t.task_id: t.state for t in store.tasks(previous.id)} if previous else {}
+    result = converge(plan, landed_identities(repo, target), before, rerun)
+    return result, previous.id if previous else None
