@@ -287,6 +287,8 @@ def run_plan(
     `notify` hears what a user must know before the run starts (where work will land).
     RunOptions' fields may also be given as keywords (`target=`, `budget=`, ...).
     """
+    from podium.runs.converge import settle_dead_runs
+
     options = replace(options or RunOptions(), **kwargs)
     repo = repo_root(cwd)
     config = load_config(repo)
@@ -294,6 +296,7 @@ def run_plan(
     store = open_store(repo)
     try:
         with repo_lock(repo, store):
+            settle_dead_runs(repo, store)  # before the target's checkout is judged dirty
             branch, notice = landing_branch(repo, options.target)
             if notice and notify is not None:
                 notify(notice)

@@ -14,6 +14,16 @@ from podium.scheduling.convergence import Convergence, converge
 from podium.store import Store
 
 
+def settle_dead_runs(repo: Path, store: Store) -> None:
+    """Runs still marked running while the caller holds the lock have lost their coordinator:
+    finish any checkout update it was in the middle of, and close them as interrupted."""
+    from podium.landing.merge import repair_checkout
+
+    for dead in store.runs(status="running"):
+        repair_checkout(repo, dead.target)
+        close_interrupted(repo, store, dead)
+
+
 def prepare(
     repo: Path, store: Store, plan: Plan, target: str, rerun: Collection[str]
 ) -> tuple[Convergence, str | None]:
@@ -29,8 +39,7 @@ def prepare(
             f"--rerun: no task {unknown[0]!r} in plan {plan.name!r} (tasks: {', '.join(known)}; "
             "or `all`)"
         )
-    for dead in store.runs(status="running"):
-        close_interrupted(repo, store, dead)
+    settle_dead_runs(repo, store)
     earlier = store.runs(plan=plan.name)
     previous = earlier[-1] if earlier else None
     before = {t.task_id: t.state for t in store.tasks(previous.id)} if previous else {}

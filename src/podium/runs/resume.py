@@ -15,6 +15,7 @@ from podium.landing import merge
 from podium.plans.identity import identity
 from podium.runs import worktrees
 from podium.runs.engine import Attempt, Engine
+from podium.runs.ledger import FAILURES
 from podium.runs.reaper import kill_group
 from podium.runs.trailers import landed_commits, landed_identities
 from podium.runs.views import last_sign_of_life
@@ -52,7 +53,7 @@ def reconcile(engine: Engine) -> None:
             store.transition(
                 s.run_id, row.task_id, lifecycle.PENDING, time.time(), reason="resumed after cancel"
             )
-    _drop_stale_worktrees(engine)
+    drop_stale_worktrees(engine.s.repo, store, s.run_id)
 
 
 def record_landed(store: Store, run_id: str, row: TaskRow, commit: str, reason: str) -> None:
@@ -99,6 +100,7 @@ def close_interrupted(repo: Path, store: Store, run: RunRow) -> None:
         elif row.state == lifecycle.PENDING or row.state in lifecycle.BUSY:
             why = "interrupted: podium stopped before this task finished"
             store.transition(run.id, row.task_id, lifecycle.CANCELLED, end, reason=why)
+    drop_stale_worktrees(repo, store, run.id, closing=True)
     store.set_run_status(run.id, "interrupted", end)
 
 
@@ -143,20 +145,21 @@ def _continue(engine: Engine, row: TaskRow, last: AttemptRow) -> None:
         engine.resumed[row.task_id] = lambda: engine.land(att)
 
 
-def _drop_stale_worktrees(engine: Engine) -> None:
-    """Remove worktrees that no attempt will use again: merged tasks' and lost attempts'."""
+def drop_stale_worktrees(repo: Path, store: Store, run_id: str, closing: bool = False) -> None:
+    """Remove worktrees that no attempt will use again: merged tasks' and lost attempts'.
+    `closing` a run that will not go on: keep only failed attempts' (for inspection), and
+    drop the gates' scratch tree too. Branches always stay."""
+    states = {t.task_id: t.state for t in store.tasks(run_id)}
     keep = {
         str(Path(a.worktree))
-        for a in engine.store.attempts(engine.s.run_id)
-        if a.outcome not in ("lost",) and _task_state(engine, a.task_id) != lifecycle.MERGED
+        for a in store.attempts(run_id)
+        if a.outcome != "lost"
+        and states[a.task_id] != lifecycle.MERGED
+        and (not closing or a.outcome in FAILURES)
     }
-    root = worktrees.state_dir(engine.s.repo) / "worktrees" / engine.s.run_id
+    root = worktrees.state_dir(repo) / "worktrees" / run_id
     if not root.is_dir():
         return
     for path in sorted(root.iterdir()):
-        if path.name != "_gates" and str(path) not in keep:
-            worktrees.remove_worktree(engine.s.repo, path)
-
-
-def _task_state(engine: Engine, task_id: str) -> str:
-    return next(t.state for t in engine.store.tasks(engine.s.run_id) if t.task_id == task_id)
+        if (closing or path.name != "_gates") and str(path) not in keep:
+            worktrees.remove_worktree(repo, path)

@@ -37,7 +37,7 @@ def landed_identities(repo: Path, target: str) -> dict[str, Landed]:
         f"refs/heads/{target}",
     )
     found: dict[str, Landed] = {}
-    for line in text.splitlines():
+    for line in text.split("\n"):  # not splitlines: it would split at \x1e too
         commit, _, rest = line.partition("\x1f")
         identities, _, tasks = rest.partition("\x1f")
         pairs = [t.strip() for t in tasks.split("\x1e") if t.strip()]

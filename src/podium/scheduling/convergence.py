@@ -46,7 +46,7 @@ class Convergence:
             n = sum(self.before.get(t) == state for t in self.to_run)
             if n:
                 parts.append(f"{n} {words}")
-        fresh = sum(t not in self.before for t in self.to_run)
+        fresh = sum(self.before.get(t, lifecycle.MERGED) == lifecycle.MERGED for t in self.to_run)
         if fresh and previous is not None:
             parts.append(f"{fresh} new or changed")
         verb = f"continues plan {plan}" if previous is not None else f"runs plan {plan}"
