@@ -6,6 +6,7 @@ a network namespace with only loopback up, so anything that tries to leave 127.0
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -45,11 +46,15 @@ class AgentRun:
         return next(t for t in self.status["tasks"] if t["id"] == task_id)
 
     def events(self, kind: str) -> list[dict[str, Any]]:
+        return [data for _, data in self.task_events(kind)]
+
+    def task_events(self, kind: str) -> list[tuple[str | None, dict[str, Any]]]:
+        """Each event of `kind`, oldest first, with the id of its task (None: the run's)."""
         import sqlite3
 
-        db = sqlite3.connect(self.repo / ".podium" / "podium.db")
-        rows = db.execute("SELECT data FROM events WHERE kind=? ORDER BY id", (kind,))
-        return [json.loads(r[0]) for r in rows]
+        with contextlib.closing(sqlite3.connect(self.repo / ".podium" / "podium.db")) as db:
+            sql = "SELECT task_id, data FROM events WHERE kind=? ORDER BY id"
+            return [(task_id, json.loads(data)) for task_id, data in db.execute(sql, (kind,))]
 
 
 def podium_toml(
