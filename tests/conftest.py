@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,13 @@ def in_repo(calc_repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(calc_repo)
     os.environ.pop("GIT_DIR", None)
     return calc_repo
+
+
+@pytest.fixture
+def agent_group() -> Iterator[subprocess.Popen[bytes]]:
+    """A sleeping stand-in agent that leads its own process group, as the runner starts agents."""
+    proc = subprocess.Popen([PYTHON, "-c", "import time; time.sleep(120)"], start_new_session=True)
+    yield proc
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait(timeout=60)
