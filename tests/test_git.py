@@ -108,15 +108,12 @@ def test_merge_tree_lists_the_conflicted_paths(calc_repo: Path) -> None:
     assert git.merge_tree(calc_repo, a, b) == (None, ["README.md", "settings.py"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,
-    reason="bug: git.py merge_tree reads exit 1 as a conflict, but git merge-tree also exits 1 "
-    "for a commit it cannot find, so podium sees a conflict with no paths",
-)
-def test_merge_tree_of_an_unknown_commit_is_an_error(calc_repo: Path) -> None:
-    with pytest.raises(GitError, match="git merge-tree failed"):
-        git.merge_tree(calc_repo, "HEAD", "0" * 40)
+def test_merge_tree_of_an_unknown_commit_is_an_error_that_names_it(calc_repo: Path) -> None:
+    missing = "0" * 40
+    with pytest.raises(GitError, match=f"git merge-tree HEAD {missing} failed in ") as caught:
+        git.merge_tree(calc_repo, "HEAD", missing)
+    assert str(calc_repo) in str(caught.value)
+    assert "not something we can merge" in str(caught.value)
 
 
 def test_podiums_commits_carry_its_own_identity_and_move_refs_only_from_where_expected(
