@@ -131,9 +131,41 @@ def test_the_provider_is_podium_tomls_else_the_agents_maker(tmp_path: Path) -> N
             " [agents.claude]: unknown key 'model_name' (did you mean 'model'?)",
         ),
         ("[agents.claude]\nenv = {A = 1}\n", " [agents.claude]: env must be a table of strings"),
+        (
+            "[merge]\nwait = 'soon'\n",
+            " [merge]: wait must be a number of seconds, 0 or more, not 'soon'",
+        ),
+        ("[merge]\nwait = -1\n", " [merge]: wait must be a number of seconds, 0 or more, not -1"),
+        (
+            "[merge]\nconflict_retries = 'two'\n",
+            " [merge]: conflict_retries must be a whole number, 0 or more, not 'two'",
+        ),
+        (
+            "[merge]\nconflict_retries = -1\n",
+            " [merge]: conflict_retries must be a whole number, 0 or more, not -1",
+        ),
+        (
+            "[merge]\nconflict_retries = 1.5\n",
+            " [merge]: conflict_retries must be a whole number, 0 or more, not 1.5",
+        ),
+        (
+            "[merge]\ngate_attempts = 'false'\n",
+            " [merge]: gate_attempts must be true or false, not 'false'",
+        ),
+        ("[worktrees]\nsetup = 3\n", " [worktrees]: setup must be a string, not 3"),
+        ("[agents.claude]\nmodel = 5\n", " [agents.claude]: model must be a string, not 5"),
+        (
+            "[agents.codex]\nbase_url = ['http://x']\n",
+            " [agents.codex]: base_url must be a string, not ['http://x']",
+        ),
     ],
 )
 def test_a_bad_setting_is_named_with_its_file_and_section(
     tmp_path: Path, text: str, message: str
 ) -> None:
     assert refusal(tmp_path, text) == message
+
+
+def test_no_wait_and_no_conflict_retries_are_allowed(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "[merge]\nwait = 0\nconflict_retries = 0\n"))
+    assert (config.batch_wait, config.conflict_retries, config.gate_attempts) == (0.0, 0, False)
