@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from podium.store import AttemptRow, RunRow, Store
 
 HERE = Path(__file__).parent
 FAKE_AGENT = str(HERE / "fake_agent.py")
@@ -77,3 +81,43 @@ def in_repo(calc_repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(calc_repo)
     os.environ.pop("GIT_DIR", None)
     return calc_repo
+
+
+@pytest.fixture
+def agent_group() -> Iterator[subprocess.Popen[bytes]]:
+    """A sleeping stand-in agent that leads its own process group, as the runner starts agents."""
+    proc = subprocess.Popen([PYTHON, "-c", "import time; time.sleep(120)"], start_new_session=True)
+    yield proc
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait(timeout=60)
+
+
+@pytest.fixture
+def run_store(tmp_path: Path) -> Iterator[Store]:
+    """A real SQLite store holding run 'r1' of plan 'shop' on main: tasks api and docs, pending."""
+    store = Store(tmp_path / "podium.db")
+    run = RunRow("r1", "shop", "", "main", "base", "running", 2, "[]", 1000.0, None)
+    store.create_run(run, ["api", "docs"], at=1000.0)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def record_attempt() -> Callable[..., AttemptRow]:
+    """Start an attempt in a store (its task moves to running), then set `fields` on it."""
+
+    def record(
+        store: Store, task: str, n: int = 1, agent: str = "claude", **fields: Any
+    ) -> AttemptRow:
+        row = AttemptRow(
+            store.run().id, task, n, agent, fields.pop("model", None),
+            f"podium/{store.run().id}/{task}/a{n}", fields.pop("worktree", f"/wt/{task}"),
+            "base", None, None, None, 1000.0 + n, None, None, None, "", 0, 0, 0.0,
+        )  # fmt: skip
+        store.start_attempt(row)
+        if fields:
+            store.update_attempt(row.run_id, task, n, **fields)
+        return row
+
+    return record

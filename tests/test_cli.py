@@ -82,15 +82,50 @@ def test_not_a_repository(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "not inside a git repository" in proc.stderr
 
 
-def test_bad_config_is_located(calc_repo: Path) -> None:
-    (calc_repo / "podium.toml").write_text('ownershp = "warn"\n')
+BAD_CONFIGS = {
+    "unknown key": (
+        'ownershp = "warn"\n',
+        "podium.toml: unknown key 'ownershp' (did you mean 'ownership'?)",
+    ),
+    "wait not a number": (
+        "[merge]\nwait = 'soon'\n",
+        "podium.toml [merge]: wait must be a number of seconds, 0 or more, not 'soon'",
+    ),
+    "negative wait": (
+        "[merge]\nwait = -2\n",
+        "podium.toml [merge]: wait must be a number of seconds, 0 or more, not -2",
+    ),
+    "conflict_retries not a number": (
+        "[merge]\nconflict_retries = 'x'\n",
+        "podium.toml [merge]: conflict_retries must be a whole number, 0 or more, not 'x'",
+    ),
+    "negative conflict_retries": (
+        "[merge]\nconflict_retries = -1\n",
+        "podium.toml [merge]: conflict_retries must be a whole number, 0 or more, not -1",
+    ),
+    "gate_attempts as a string": (
+        "[merge]\ngate_attempts = 'false'\n",
+        "podium.toml [merge]: gate_attempts must be true or false, not 'false'",
+    ),
+    "agent value not a string": (
+        "[agents.command]\nbin = 7\n",
+        "podium.toml [agents.command]: bin must be a string, not 7",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CONFIGS))
+def test_bad_config_is_exit_2_located_and_changes_nothing(calc_repo: Path, case: str) -> None:
+    text, expected = BAD_CONFIGS[case]
+    (calc_repo / "podium.toml").write_text(text)
     write_plan(
         calc_repo,
         {"name": "x", "agent": "command", "tasks": [{"id": "a", "goal": "a", "command": ["true"]}]},
     )
     proc = podium(calc_repo, "run", "plan.yaml")
-    assert proc.returncode == 2
-    assert "podium.toml: unknown key 'ownershp' (did you mean 'ownership'?)" in proc.stderr
+    assert proc.returncode == 2, proc.stderr
+    assert expected in proc.stderr and proc.stderr.startswith("podium: ")
+    assert "Traceback" not in proc.stderr
     assert nothing_written(calc_repo)
 
 

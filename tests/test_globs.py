@@ -84,6 +84,15 @@ def test_valid_patterns_and_compile_errors() -> None:
         compile_glob("a[")
 
 
+@pytest.mark.parametrize(
+    ("pattern", "column"), [("[ab", 1), ("src/[ab.py", 5), ("a/bc/x[!y/z", 7), ("a[b]/c[", 7)]
+)
+def test_an_unclosed_class_is_placed_by_its_column_in_the_whole_pattern(
+    pattern: str, column: int
+) -> None:
+    assert validate(pattern) == f"{pattern!r}: '[' at column {column} is never closed with ']'"
+
+
 def test_sets_overlap_literals_and_globs() -> None:
     assert sets_overlap(["a/x.py", "b/y.py"], ["c", "b"])
     assert not sets_overlap(["a/x.py", "b/y.py"], ["c", "bb"])

@@ -276,7 +276,7 @@ def test_bad_globs_in_files(tmp_path: Path) -> None:
         "plan.yaml:7:9: task 'a' has a bad files entry: "
         "'../other/**' has a '..' segment: write the path from the repository root",
         "plan.yaml:8:9: task 'a' has a bad files entry: "
-        "'src/[ab.py': '[' at column 1 is never closed with ']'",
+        "'src/[ab.py': '[' at column 5 is never closed with ']'",
     ]
 
 

@@ -17,6 +17,7 @@ from podium.config import Config
 from podium.errors import PlanError
 from podium.planning import estimate, planner, repomap
 from podium.planning import prompt as planprompt
+from podium.plans.checks import slug
 from podium.plans.loading import parse_plan
 from podium.plans.model import dump_plan
 from podium.ui import render
@@ -208,9 +209,16 @@ def test_the_same_answer_gives_the_same_bytes_and_schedule(tmp_path: Path) -> No
 
 
 def test_slugs() -> None:
-    assert planprompt.slug("Add JWT auth (v2)!") == "add-jwt-auth-v2"
-    assert planprompt.slug("!!!") == "plan"
-    assert len(planprompt.slug("word " * 40)) <= 40
+    assert planprompt.plan_slug("Add JWT auth (v2)!") == "add-jwt-auth-v2"
+    assert planprompt.plan_slug("!!!") == "plan"
+    assert len(planprompt.plan_slug("word " * 40)) <= 40
+
+
+def test_a_goal_with_accents_keeps_its_letters_as_task_ids_do() -> None:
+    assert (
+        planprompt.plan_slug("Traduire le résumé en français") == "traduire-le-resume-en-francais"
+    )
+    assert planprompt.plan_slug("Café") == slug("Café") == "cafe"
 
 
 # --- the estimate ----------------------------------------------------------------------

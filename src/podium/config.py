@@ -110,7 +110,7 @@ def parse_config(data: dict[str, Any], where: str) -> Config:
         max_attempts=_positive(data, "max_attempts", where, 2),
         shared=_strings(worktrees, "shared", f"{where} [worktrees]", Config.shared),
         copy=_strings(worktrees, "copy", f"{where} [worktrees]", Config.copy),
-        setup=str(worktrees.get("setup", "")),
+        setup=_text(worktrees, "setup", f"{where} [worktrees]") or "",
         wall_timeout=_positive(timeouts, "wall", f"{where} [timeouts]", 1800.0),
         silence_timeout=_positive(timeouts, "silence", f"{where} [timeouts]", 300.0),
         agents={name: _agent(name, table, where) for name, table in agents.items()},
@@ -135,9 +135,9 @@ def _merge_settings(data: dict[str, Any], where: str) -> dict[str, Any]:
         "baseline": baseline,
         "compare": dict(compare),
         "batch": _positive(merge, "batch", at, 8),
-        "batch_wait": float(merge.get("wait", 0.5)),
-        "gate_attempts": bool(merge.get("gate_attempts", False)),
-        "conflict_retries": int(merge.get("conflict_retries", 1)),
+        "batch_wait": _at_least_zero(merge, "wait", at, 0.5),
+        "gate_attempts": _flag(merge, "gate_attempts", at, False),
+        "conflict_retries": _at_least_zero(merge, "conflict_retries", at, 1),
         "ladder": tuple(_rung(r) for r in _strings(retries, "ladder", f"{where} [retries]", ())),
         "fallback": _strings(data, "fallback", where, ()),
         "cooldown": _positive(data, "cooldown", where, 60.0),
@@ -188,11 +188,11 @@ def _agent(name: str, table: Any, where: str) -> AgentConfig:
     if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
         raise ConfigError(f"{at}: env must be a table of strings")
     return AgentConfig(
-        base_url=table.get("base_url"),
-        api_key_env=table.get("api_key_env"),
-        bin=table.get("bin"),
-        provider=table.get("provider"),
-        model=table.get("model"),
+        base_url=_text(table, "base_url", at),
+        api_key_env=_text(table, "api_key_env", at),
+        bin=_text(table, "bin", at),
+        provider=_text(table, "provider", at),
+        model=_text(table, "model", at),
         args=_strings(table, "args", at, ()),
         env=tuple(sorted(env.items())),
     )
@@ -231,3 +231,28 @@ def _positive(data: dict[str, Any], key: str, where: str, default: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         raise ConfigError(f"{where}: {key} must be a positive number, not {value!r}")
     return type(default)(value)
+
+
+def _at_least_zero(data: dict[str, Any], key: str, where: str, default: float) -> Any:
+    """A count (int default) or seconds (float default) that may be 0, never negative."""
+    value = data.get(key, default)
+    whole = isinstance(default, int)
+    kinds = int if whole else int | float
+    if isinstance(value, bool) or not isinstance(value, kinds) or value < 0:
+        what = "a whole number" if whole else "a number of seconds"
+        raise ConfigError(f"{where}: {key} must be {what}, 0 or more, not {value!r}")
+    return type(default)(value)
+
+
+def _flag(data: dict[str, Any], key: str, where: str, default: bool) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: {key} must be true or false, not {value!r}")
+    return value
+
+
+def _text(data: dict[str, Any], key: str, where: str) -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{where}: {key} must be a string, not {value!r}")
+    return value

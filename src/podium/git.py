@@ -114,10 +114,15 @@ def merge_tree(repo: Path, ours: str, theirs: str) -> tuple[str | None, list[str
     res = run(repo, "merge-tree", "--write-tree", "--name-only", "-z", ours, theirs, check=False)
     if res.code == 0:
         return res.out.split("\0")[0].strip(), []
-    if res.code == 1:
-        fields = res.out.split("\0\0")[0].split("\0")
-        return None, sorted({f for f in fields[1:] if f})
-    raise GitError(f"git merge-tree failed: {res.err.strip()}")
+    # git also exits 1 for a commit it cannot find; a real conflict always names its paths.
+    fields = res.out.split("\0\0")[0].split("\0")
+    paths = sorted({f for f in fields[1:] if f})
+    if res.code == 1 and paths:
+        return None, paths
+    what = (res.err or res.out).strip().splitlines()
+    raise GitError(
+        f"git merge-tree {ours} {theirs} failed in {repo}: {what[-1] if what else res.code}"
+    )
 
 
 def commit_tree(repo: Path, tree: str, parents: list[str], message: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from podium.agents.base import AgentEvent, Availability, Job, Launch, Verdict
@@ -10,20 +11,18 @@ from podium.config import AgentConfig
 PLACEHOLDERS = ("{prompt}", "{prompt_file}", "{worktree}", "{task_id}")
 
 
+_PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS))
+
+
 def expand(template: Sequence[str], job: Job) -> tuple[str, ...]:
-    """Fill the placeholders in each argv element; nothing else is interpreted."""
+    """Fill the placeholders in each argv element in one pass; values are never re-read."""
     values = {
         "{prompt}": job.prompt,
         "{prompt_file}": str(job.prompt_file),
         "{worktree}": str(job.worktree),
         "{task_id}": job.task.id,
     }
-    out = []
-    for arg in template:
-        for key, value in values.items():
-            arg = arg.replace(key, value)
-        out.append(arg)
-    return tuple(out)
+    return tuple(_PLACEHOLDER.sub(lambda m: values[m.group()], arg) for arg in template)
 
 
 class CommandAdapter:

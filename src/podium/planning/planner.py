@@ -95,7 +95,7 @@ def plan_goal(
     name = agent or DEFAULT_AGENT
     _check_agent(name, config)
     worktrees.ignore_local_files(repo, config)
-    base = f"{time.strftime('%Y%m%d-%H%M%S', time.localtime(clock()))}-{planprompt.slug(goal)}"
+    base = f"{time.strftime('%Y%m%d-%H%M%S', time.localtime(clock()))}-{planprompt.plan_slug(goal)}"
     logs = _unique(worktrees.state_dir(repo) / "logs" / "plans" / base, "")
     logs.mkdir(parents=True)
     repo_map = repomap.repo_map(repo, config.gates)
@@ -105,7 +105,7 @@ def plan_goal(
         prompt = planprompt.build_prompt(goal, repo_map, name in STRUCTURED, errors, previous)
         answer, used = ask(Call(repo, name, config, logs, n), goal, prompt)
         usage = used if usage is None else usage.add(used)
-        previous = planprompt.answer_yaml(answer, name, planprompt.slug(goal))
+        previous = planprompt.answer_yaml(answer, name, planprompt.plan_slug(goal))
         source = logs / f"answer-{n}.yaml"
         source.write_text(previous, encoding="utf-8")
         try:

@@ -13,6 +13,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from podium.plans.checks import slug
+
 _STR = {"type": "string"}
 _STRS = {"type": "array", "items": _STR}
 
@@ -160,7 +162,7 @@ def _tidy(mapping: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in mapping.items() if v not in (None, "", []) or k in ("id", "goal")}
 
 
-def slug(text: str, limit: int = 40) -> str:
-    """`Add JWT auth (v2)!` -> `add-jwt-auth-v2`; "plan" when nothing is left."""
-    words = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return words[:limit].rstrip("-") or "plan"
+def plan_slug(goal: str) -> str:
+    """The goal as a plan name and file name: `Café au lait (v2)!` -> `cafe-au-lait-v2`, the
+    same slug plans use for task ids; "plan" when nothing is left."""
+    return slug(goal) or "plan"

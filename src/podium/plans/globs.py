@@ -123,6 +123,7 @@ def parse(pattern: str) -> Glob:
     if pattern.startswith("/"):
         raise ValueError(f"{pattern!r} is absolute: write it relative to the repository root")
     parts = (pattern[:-1] if pattern.endswith("/") else pattern).split("/")
+    column = 0  # where each segment starts in the whole pattern, for error messages
     for seg in parts:
         if not seg:
             raise ValueError(f"{pattern!r} has an empty folder name ('//')")
@@ -132,9 +133,10 @@ def parse(pattern: str) -> Glob:
             )
         if "[" in seg:
             try:
-                _tokens(seg)
+                _tokens(seg, column)
             except ValueError as exc:
                 raise ValueError(f"{pattern!r}: {exc}") from None
+        column += len(seg) + 1
     plain = next((k for k, p in enumerate(parts) if _WILD & set(p)), len(parts))
     if plain < len(parts):
         return Glob(None, tuple(parts[:plain]), ())
@@ -159,8 +161,11 @@ def _nested(x: str, y: str) -> bool:
     return x == y or y.startswith(x + "/") or x.startswith(y + "/")
 
 
-def _tokens(seg: str) -> tuple[Token, ...]:
-    """One segment's tokens; ValueError on an unclosed class or a backwards range."""
+def _tokens(seg: str, column: int = 0) -> tuple[Token, ...]:
+    """One segment's tokens; ValueError on an unclosed class or a backwards range.
+
+    `column` is where the segment starts in its pattern, so an error can point into the pattern.
+    """
     out: list[Token] = []
     i = 0
     while i < len(seg):
@@ -173,7 +178,7 @@ def _tokens(seg: str) -> tuple[Token, ...]:
             out.append(ANY)
             i += 1
         elif c == "[":
-            ranges, i = _char_class(seg, i)
+            ranges, i = _char_class(seg, i, column)
             out.append(ranges)
         else:
             out.append(((ord(c), ord(c)),))
@@ -181,14 +186,14 @@ def _tokens(seg: str) -> tuple[Token, ...]:
     return tuple(out)
 
 
-def _char_class(seg: str, start: int) -> tuple[Ranges, int]:
+def _char_class(seg: str, start: int, column: int = 0) -> tuple[Ranges, int]:
     """The class opening at `seg[start]`, and the index just past its ']'."""
     i = start + 1
     negate = seg[i : i + 1] in ("!", "^")
     i += negate
     end = seg.find("]", i + 1)
     if end < 0:
-        raise ValueError(f"'[' at column {start + 1} is never closed with ']'")
+        raise ValueError(f"'[' at column {column + start + 1} is never closed with ']'")
     body, pairs, k = seg[i:end], [], 0
     while k < len(body):
         if k + 2 < len(body) and body[k + 1] == "-":
