@@ -464,6 +464,7 @@ class Engine:
             self.s.gates if self.s.config.gate_attempts else (),
             self.s.config.ownership,
             self.s.config.wall_timeout,
+            janitor.Against(repo, att.base, self.s.gates, self.s.config),
         )
         faults.point("checks-run")
         for warning in report.warnings:
