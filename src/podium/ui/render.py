@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from podium.plans import graph
 from podium.plans.model import Plan, estimate_minutes
 from podium.scheduling import scheduler
-from podium.store import Store
+from podium.store import Event, Store
 
 
 def progress_line(task: str, what: str, detail: str) -> None:
@@ -22,6 +23,7 @@ def progress_line(task: str, what: str, detail: str) -> None:
 def status_data(store: Store, run_id: str | None) -> dict[str, Any]:
     run = store.run(run_id)
     attempts = store.attempts(run.id)
+    warned = janitor_warnings(store.events(run.id))
     tasks = []
     for row in store.tasks(run.id):
         mine = [a for a in attempts if a.task_id == row.task_id]
@@ -33,6 +35,7 @@ def status_data(store: Store, run_id: str | None) -> dict[str, Any]:
                 "agent": mine[-1].agent if mine else None,
                 "reason": row.reason,
                 "merged_commit": row.merged_commit,
+                "warnings": warned.get(row.task_id, []),
                 "attempt_list": [
                     {
                         "n": a.n,
@@ -63,6 +66,17 @@ def status_data(store: Store, run_id: str | None) -> dict[str, Any]:
     }
 
 
+def janitor_warnings(events: Iterable[Event]) -> dict[str, list[str]]:
+    """Task -> the warnings of its latest checks (evasions under a `warn` policy)."""
+    out: dict[str, list[str]] = {}
+    for ev in events:
+        if ev.kind == "task.checks" and ev.task_id is not None:
+            details = [str(c.get("detail", "")) for c in ev.data.get("checks", ()) if c.get("ok")]
+            lines = [ln for d in details for ln in d.splitlines() if ln.startswith("warning: ")]
+            out[ev.task_id] = lines
+    return out
+
+
 def status_text(data: dict[str, Any]) -> str:
     counts: dict[str, int] = {}
     for t in data["tasks"]:
@@ -80,6 +94,7 @@ def status_text(data: dict[str, Any]) -> str:
                 else "…"
             )
             lines.append(f"      a{a['n']} {start}-{end} {a['outcome'] or 'running'}")
+        lines += [f"      {w}" for w in t.get("warnings", [])[:6]]
         if t["reason"]:
             for i, line in enumerate(t["reason"].splitlines()[:6]):
                 lines.append(("      why: " if i == 0 else "           ") + line)
