@@ -36,6 +36,7 @@ def test_janitor_table_sets_policies_and_the_collect_command(tmp_path: Path) -> 
             "podium.toml [janitor]: remove-tests must be 'fail', 'warn' or 'allow', not 'sometimes",
         ),
         ({"remove-test": "warn"}, "podium.toml [janitor]: unknown key 'remove-test' (did you mean"),
+        ({"untested-changes": "fail"}, "podium.toml [janitor]: untested-changes: measuring"),
         ({"collect": ["pytest"]}, "podium.toml [janitor]: collect must be a command line"),
         ({"config_files": ["a/[b"]}, "podium.toml [janitor]: config_files entry 'a/[b': "),
     ],

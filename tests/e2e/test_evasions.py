@@ -253,9 +253,10 @@ def test_a_warn_policy_lands_the_work_and_shows_the_finding(tmp_path: Path) -> N
     proc = run_plan(calc, [task("skip", ops)])
     assert proc.returncode == 0, proc.stdout + proc.stderr
     status = podium(calc, "status")
-    assert "warning: disable-tests: tests/test_core.py:12: adds 'pytest.mark.skip'" in (
-        status.stdout
-    )
+    finding = "disable-tests: tests/test_core.py:12: adds 'pytest.mark.skip'"
+    assert f"warning: {finding}" in status.stdout
+    assert podium(calc, "report", "-o", "report.html").returncode == 0
+    assert json.dumps(finding)[1:-1] in (calc / "report.html").read_text()
 
 
 def test_bad_janitor_config_is_a_located_error_and_writes_nothing(tmp_path: Path) -> None:
