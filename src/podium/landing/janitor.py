@@ -75,7 +75,7 @@ def verify(
             warnings.append(detail)
     if against is not None:
         found = audit(task, worktree, against, timeout)
-        results.append(found.result)
+        results += [found.result] if found.result.detail else []  # only when it found some
         warnings += found.warnings
     results += [run_check(c, worktree, timeout) for c in task.checks]
     if all(r.ok for r in results):
