@@ -1,7 +1,8 @@
 """A stand-in agent for the `command` agent: edits files as its argv says, nothing else.
 
 usage: fake_agent.py WORKTREE OP... where OP is one of
-  sleep S | write PATH TEXT | replace PATH OLD NEW | say TEXT | commit MESSAGE | exit CODE | hang
+  sleep S | write PATH TEXT | replace PATH OLD NEW | delete PATH | say TEXT | commit MESSAGE
+  | exit CODE | hang
   | first-attempt-hang (hangs only when PODIUM_ATTEMPT is 1)
   | need-model M (exits 1 unless podium launched it with model M)
 """
@@ -32,6 +33,9 @@ def main(argv: list[str]) -> int:
             path = root / ops[0]
             path.write_text(path.read_text().replace(ops[1], ops[2].replace("\\n", "\n")))
             ops = ops[3:]
+        elif op == "delete":
+            (root / ops[0]).unlink()
+            ops = ops[1:]
         elif op == "say":
             print(ops[0], flush=True)
             ops = ops[1:]

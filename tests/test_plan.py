@@ -461,3 +461,17 @@ def plans(draw: st.DrawFn) -> Plan:
 @given(plans())
 def test_any_valid_plan_survives_dump_and_parse(plan: Plan) -> None:
     assert parse_plan(dump_plan(plan)) == plan
+
+
+def test_a_task_may_allow_evasion_classes_by_name(tmp_path: Path) -> None:
+    text = "tasks:\n  - id: rename\n    goal: Rename a test\n    allow: [remove-tests]\n"
+    plan = parse_plan(text)
+    assert plan.task("rename").allow == ("remove-tests",)
+    assert parse_plan(dump_plan(plan)).task("rename").allow == ("remove-tests",)
+    bad = "tasks:\n  - id: t\n    goal: g\n    allow: [remove-test, skip-tests]\n"
+    found = errors(tmp_path, bad)
+    assert found[0].startswith(
+        "plan.yaml:4:13: task 't' allows unknown evasion class 'remove-test' "
+        "(did you mean 'remove-tests'? known: remove-tests, disable-tests,"
+    )
+    assert found[1].startswith("plan.yaml:4:26: task 't' allows unknown evasion class 'skip-tests'")

@@ -8,9 +8,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from podium.errors import ConfigError
+from podium.plans.globs import validate as validate_glob
+from podium.plans.model import EVASIONS
 from podium.routing.prices import Price, parse_prices
 
 Compare = Literal["auto", "pytest", "exit", "strict"]
+Policy = Literal["fail", "warn", "allow"]
+POLICIES = ("fail", "warn", "allow")
+OPT_IN = ("untested-changes",)  # evasion classes that are off unless podium.toml turns them on
 
 CONFIG_FILE = "podium.toml"
 
@@ -26,6 +31,19 @@ class AgentConfig:
     model: str | None = None
     args: tuple[str, ...] = ()
     env: tuple[tuple[str, str], ...] = ()
+
+
+def default_policy() -> dict[str, Policy]:
+    return {name: "allow" if name in OPT_IN else "fail" for name in EVASIONS}
+
+
+@dataclass(frozen=True)
+class JanitorConfig:
+    """`[janitor]`: what each evasion class does (fail | warn | allow), and how to list tests."""
+
+    policy: dict[str, Policy] = field(default_factory=default_policy)
+    collect: str = ""  # a command that prints test ids, one a line (default: from a pytest gate)
+    config_files: tuple[str, ...] = ()  # globs of more files that decide what the gates check
 
 
 @dataclass(frozen=True)
@@ -52,6 +70,7 @@ class Config:
     cooldown: float = 60.0  # seconds a rate-limited agent rests when no reset time is known
     caps: dict[str, int] = field(default_factory=dict)  # agent -> most attempts at once
     provider_caps: dict[str, int] = field(default_factory=dict)  # provider -> most at once
+    janitor: JanitorConfig = field(default_factory=JanitorConfig)
 
 
 _KEYS: dict[str, set[str]] = {
@@ -72,7 +91,9 @@ _KEYS: dict[str, set[str]] = {
         "cooldown",
         "caps",
         "provider_caps",
+        "janitor",
     },
+    "janitor": {*EVASIONS, "collect", "config_files"},
     "merge": {"batch", "wait", "gate_attempts", "conflict_retries"},
     "retries": {"ladder"},
     "worktrees": {"shared", "copy", "setup"},
@@ -115,8 +136,33 @@ def parse_config(data: dict[str, Any], where: str) -> Config:
         silence_timeout=_positive(timeouts, "silence", f"{where} [timeouts]", 300.0),
         agents={name: _agent(name, table, where) for name, table in agents.items()},
         prices=parse_prices(_table(data, "prices", where), where),
+        janitor=_janitor(_table(data, "janitor", where), f"{where} [janitor]"),
         **_merge_settings(data, where),
     )
+
+
+def _janitor(table: dict[str, Any], where: str) -> JanitorConfig:
+    _check_keys(table, "janitor", where)
+    policy = default_policy()
+    for name in EVASIONS:
+        value = table.get(name, policy[name])
+        if value not in POLICIES:
+            raise ConfigError(f"{where}: {name} must be 'fail', 'warn' or 'allow', not {value!r}")
+        policy[name] = value
+    if policy["untested-changes"] != "allow":
+        raise ConfigError(
+            f"{where}: untested-changes: measuring the coverage of changed lines is not built "
+            "yet; leave it 'allow' (docs/verification.md)"
+        )
+    collect = table.get("collect", "")
+    if not isinstance(collect, str):
+        raise ConfigError(f"{where}: collect must be a command line, not {collect!r}")
+    files = _strings(table, "config_files", where, ())
+    for pattern in files:
+        problem = validate_glob(pattern)
+        if problem:
+            raise ConfigError(f"{where}: config_files entry {pattern!r}: {problem}")
+    return JanitorConfig(policy, collect, files)
 
 
 def _merge_settings(data: dict[str, Any], where: str) -> dict[str, Any]:

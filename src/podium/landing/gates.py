@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from podium.config import Compare
-from podium.landing.janitor import CheckResult, run_command
+from podium.landing.commands import CheckResult, run_command
 
 
 @dataclass(frozen=True)

@@ -1,25 +1,16 @@
-"""Checks a finished attempt in its own worktree: task checks, ownership, project gates."""
+"""Checks a finished attempt in its own worktree: ownership, evasions, task checks, gates."""
 
 from __future__ import annotations
 
-import os
-import shlex
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from podium.landing.audit import Against as Against
+from podium.landing.audit import audit
+from podium.landing.commands import CheckResult, run_command
 from podium.plans import globs
 from podium.plans.model import Check, Task
-
-OUTPUT_TAIL = 12
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    name: str
-    ok: bool
-    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -35,42 +26,6 @@ class Report:
     def reason(self) -> str:
         failed = [r for r in self.results if not r.ok]
         return f"{failed[0].name}: {failed[0].detail}" if failed else ""
-
-
-def run_command(name: str, command: str, cwd: Path, timeout: float) -> CheckResult:
-    """Run a command line (split with shlex, never a shell) and keep the tail of its output."""
-    try:
-        argv = shlex.split(command)
-    except ValueError as exc:
-        return CheckResult(name, False, f"cannot parse {command!r}: {exc}")
-    if not argv:
-        return CheckResult(name, False, "empty command")
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    try:
-        proc = subprocess.run(
-            argv,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            start_new_session=True,
-        )
-    except FileNotFoundError:
-        return CheckResult(name, False, f"{argv[0]!r} not found")
-    except subprocess.TimeoutExpired:
-        return CheckResult(name, False, f"timed out after {timeout:.0f}s")
-    if proc.returncode == 0:
-        return CheckResult(name, True)
-    return CheckResult(name, False, f"exit {proc.returncode}: " + gist(proc.stdout + proc.stderr))
-
-
-def gist(output: str) -> str:
-    """The lines of a failed command a person reads first: test failures, else the tail."""
-    lines = output.strip().splitlines()
-    failures = [ln for ln in lines if ln.startswith(("FAILED ", "ERROR "))]
-    return "\n".join((failures or lines)[-OUTPUT_TAIL:])
 
 
 def run_check(check: Check, worktree: Path, timeout: float) -> CheckResult:
@@ -103,8 +58,10 @@ def verify(
     gates: Sequence[str],
     ownership: str,
     timeout: float,
+    against: Against | None = None,
 ) -> Report:
-    """Everything a finished attempt must pass before it may enter the merge queue."""
+    """Everything a finished attempt must pass before it may enter the merge queue;
+    `against` (its base) adds the evasion audit (docs/verification.md)."""
     if not changed:
         return Report((CheckResult("changes", False, "the agent changed no files"),))
     results: list[CheckResult] = []
@@ -116,6 +73,10 @@ def verify(
             results.append(CheckResult("ownership", False, detail))
         else:
             warnings.append(detail)
+    if against is not None:
+        found = audit(task, worktree, against, timeout)
+        results += [found.result] if found.result.detail else []  # only when it found some
+        warnings += found.warnings
     results += [run_check(c, worktree, timeout) for c in task.checks]
     if all(r.ok for r in results):
         results += run_gates(gates, worktree, timeout)

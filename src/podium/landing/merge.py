@@ -11,8 +11,8 @@ from typing import Literal
 
 from podium import git
 from podium.config import Config
+from podium.landing.commands import CheckResult
 from podium.landing.gates import GateRun, no_worse, run_gate
-from podium.landing.janitor import CheckResult
 from podium.runs import faults
 from podium.runs.worktrees import link_shared
 

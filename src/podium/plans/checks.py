@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from podium.plans.globs import validate as glob_problem
 from podium.plans.graph import find_cycle
-from podium.plans.model import Check, Plan, Task
+from podium.plans.model import EVASIONS, Check, Plan, Task
 from podium.plans.yamlpos import Loc, Pos
 
 Locate = Callable[[Loc], Pos]
@@ -97,8 +97,17 @@ def _check_task(
         for k, c in enumerate(task.checks)
         if (p := _check_problem(c))
     ]
+    for k, name in enumerate(task.allow):
+        if name not in EVASIONS:
+            err("allow", f"allows unknown evasion class '{name}'{_near(name, EVASIONS)}", k)
     _check_agent(plan, task, agents, err)
     return errors
+
+
+def _near(name: str, known: Collection[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return f" ({hint}known: {', '.join(known)})"
 
 
 def _check_id(task_id: str, where: Pos, first: dict[str, int], errors: list[str]) -> None:

@@ -13,6 +13,16 @@ CheckKind = Literal["path_exists", "glob_exists", "file_contains", "command"]
 
 DEFAULT_AGENTS = ("command", "claude", "codex", "gemini", "aider", "opencode", "qwen", "copilot")
 MINUTES = {"low": 10.0, "medium": 20.0, "high": 40.0}
+# Ways to make the checks pass by weakening them; a task may `allow` some (docs/verification.md).
+EVASIONS = (
+    "remove-tests",
+    "disable-tests",
+    "weaken-assertions",
+    "empty-files",
+    "change-config",
+    "add-suppressions",
+    "untested-changes",
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,7 @@ class Task:
     checks: tuple[Check, ...] = ()
     budget_usd: float | None = None
     agents: tuple[str, ...] = ()  # other agents the task may move to (rate limits, quotas)
+    allow: tuple[str, ...] = ()  # evasion classes this task may commit (EVASIONS)
 
 
 @dataclass(frozen=True)
@@ -105,6 +116,7 @@ def _dump_task(task: Task, plan_agent: str) -> dict[str, Any]:
     _put(out, "checks", [_dump_check(check) for check in task.checks], [])
     _put(out, "budget_usd", _number(task.budget_usd), None)
     _put(out, "agents", list(task.agents), [])
+    _put(out, "allow", list(task.allow), [])
     return out
 
 

@@ -85,6 +85,7 @@ class TaskModel(_Model):
     checks: list[CheckModel] = Field(default_factory=list)
     budget_usd: float | None = None
     agents: TextList = Field(default_factory=list)
+    allow: TextList = Field(default_factory=list)
 
 
 class PlanModel(_Model):
@@ -164,6 +165,7 @@ def _task(m: TaskModel, plan_agent: str) -> Task:
         checks=tuple(_check(c) for c in m.checks),
         budget_usd=m.budget_usd,
         agents=tuple(m.agents),
+        allow=tuple(m.allow),
     )
 
 

@@ -36,8 +36,16 @@ class Lander:
             faults.point("verifying")
         changed = await asyncio.to_thread(git.changed_files, repo, att.base, att.head)
         gates = self.s.gates if config.gate_attempts else ()
+        against = janitor.Against(repo, att.base, self.s.gates, config)
         report = await asyncio.to_thread(
-            janitor.verify, task, att.path, changed, gates, config.ownership, config.wall_timeout
+            janitor.verify,
+            task,
+            att.path,
+            changed,
+            gates,
+            config.ownership,
+            config.wall_timeout,
+            against,
         )
         faults.point("checks-run")
         for warning in report.warnings:

@@ -7,9 +7,9 @@ import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
 
-    from podium.api import Plan, RunRecord, TaskCost
+    from podium.api import Event, Plan, RunRecord, TaskCost
 
 
 def progress_line(task: str, what: str, detail: str) -> None:
@@ -21,6 +21,7 @@ def progress_line(task: str, what: str, detail: str) -> None:
 
 def status_data(record: RunRecord) -> dict[str, Any]:
     run = record.run
+    warned = janitor_warnings(record.events)
     tasks = []
     for row in record.tasks:
         mine = record.attempts_of(row.task_id)
@@ -32,6 +33,7 @@ def status_data(record: RunRecord) -> dict[str, Any]:
                 "agent": mine[-1].agent if mine else None,
                 "reason": row.reason,
                 "merged_commit": row.merged_commit,
+                "warnings": warned.get(row.task_id, []),
                 "attempt_list": [
                     {
                         "n": a.n,
@@ -62,6 +64,17 @@ def status_data(record: RunRecord) -> dict[str, Any]:
     }
 
 
+def janitor_warnings(events: Iterable[Event]) -> dict[str, list[str]]:
+    """Task -> the warnings of its latest checks (evasions under a `warn` policy)."""
+    out: dict[str, list[str]] = {}
+    for ev in events:
+        if ev.kind == "task.checks" and ev.task_id is not None:
+            details = [str(c.get("detail", "")) for c in ev.data.get("checks", ()) if c.get("ok")]
+            lines = [ln for d in details for ln in d.splitlines() if ln.startswith("warning: ")]
+            out[ev.task_id] = lines
+    return out
+
+
 def status_text(data: dict[str, Any]) -> str:
     counts: dict[str, int] = {}
     for t in data["tasks"]:
@@ -79,6 +92,7 @@ def status_text(data: dict[str, Any]) -> str:
                 else "…"
             )
             lines.append(f"      a{a['n']} {start}-{end} {a['outcome'] or 'running'}")
+        lines += [f"      {w}" for w in t.get("warnings", [])[:6]]
         if t["reason"]:
             for i, line in enumerate(t["reason"].splitlines()[:6]):
                 lines.append(("      why: " if i == 0 else "           ") + line)

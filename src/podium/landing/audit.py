@@ -1,0 +1,166 @@
+"""The evasion audit of one attempt against its base: gather the evidence, then judge it.
+
+This is the edge: git gives the diff and each changed file before and after; the test runner
+gives the test ids collected in the attempt's worktree and in an export of its base (`git
+archive`, so no worktree or index of the repository is touched). The pure detectors in
+`podium.landing.evasions` decide what is an evasion; `[janitor]` and the task's `allow`
+decide what it costs.
+"""
+
+from __future__ import annotations
+
+import shlex
+import tarfile
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from podium import git
+from podium.config import Config
+from podium.landing import evasions, gates
+from podium.landing.commands import CheckResult, capture
+from podium.landing.evasions import Change, Finding
+from podium.plans.model import Task
+from podium.runs.worktrees import link_shared
+
+NAME = "evasions"
+READ = ("pyproject.toml", "setup.cfg")  # read whole, besides source files
+_base_ids: dict[tuple[str, str, tuple[str, ...]], frozenset[str]] = {}  # per base: collected
+
+
+@dataclass(frozen=True)
+class Against:
+    """What an attempt is audited against: its repository and base commit, the run's gates."""
+
+    repo: Path
+    base: str
+    gates: tuple[str, ...]
+    config: Config
+
+
+@dataclass(frozen=True)
+class Audit:
+    result: CheckResult  # ok unless a finding's policy is `fail`; the detail lists findings
+    warnings: tuple[str, ...]  # findings whose policy is `warn`
+
+
+def audit(task: Task, worktree: Path, against: Against, timeout: float) -> Audit:
+    """Every evasion the attempt at `worktree` commits against its base, judged."""
+    policy = against.config.janitor.policy
+    active = {kind for kind, rule in policy.items() if rule != "allow"} - set(task.allow)
+    if not active:
+        return Audit(CheckResult(NAME, True), ())
+    changes = read_changes(worktree, against.base)
+    found = detect(task, changes, against)
+    if "remove-tests" in active:
+        found = removed(worktree, against, timeout) + found
+    fail, warn = evasions.judge([f for f in found if f.kind in active], policy, task.allow)
+    warnings = tuple(f"warning: {f}" for f in warn)
+    if fail:
+        return Audit(CheckResult(NAME, False, evasions.summary(fail)), warnings)
+    return Audit(CheckResult(NAME, True, "\n".join(warnings)), warnings)
+
+
+def detect(task: Task, changes: Sequence[Change], against: Against) -> list[Finding]:
+    extra = (*against.config.janitor.config_files, *evasions.gate_files(against.gates))
+    out: list[Finding] = []
+    for change in changes:
+        out += evasions.config_changed(change, task.files, extra)
+        out += evasions.disabled_tests(change)
+        out += evasions.weakened_assertions(change)
+        out += evasions.emptied(change)
+        out += evasions.suppressions(change)
+    return out
+
+
+def read_changes(worktree: Path, base: str) -> list[Change]:
+    """The attempt's changed files (renames followed), with text where the detectors read it."""
+    quiet = ("-c", "core.quotePath=false")
+    names = git.out(worktree, *quiet, "diff", "--name-status", "-M", "-z", base, "HEAD")
+    diff = git.out(worktree, *quiet, "diff", "-U0", "-M", "--no-ext-diff", base, "HEAD")
+    added = evasions.added_lines(diff)
+    out = []
+    for old, new in _pairs(names.split("\0")):
+        path = new or old or ""
+        readable = Path(path).suffix in evasions.CODE or Path(path).name in READ
+        out.append(
+            Change(
+                old,
+                new,
+                show(worktree, f"{base}:{old}") if old and readable else None,
+                show(worktree, f"HEAD:{new}") if new and readable else None,
+                added.get(path, {}),
+            )
+        )
+    return out
+
+
+def _pairs(fields: list[str]) -> list[tuple[str | None, str | None]]:
+    """`git diff --name-status -z` fields -> (path on the base, path on the attempt)."""
+    out: list[tuple[str | None, str | None]] = []
+    i = 0
+    while i < len(fields) and fields[i]:
+        status = fields[i][0]
+        if status in "RC":
+            out.append((fields[i + 1] if status == "R" else None, fields[i + 2]))
+            i += 3
+            continue
+        path = fields[i + 1]
+        out.append((None if status == "A" else path, None if status == "D" else path))
+        i += 2
+    return out
+
+
+def show(worktree: Path, spec: str) -> str | None:
+    """A file's text at a commit (`base:path`), or None when it is not there or not text."""
+    try:
+        res = git.run(worktree, "show", spec, check=False)
+    except UnicodeDecodeError:
+        return None
+    return res.out if res.code == 0 else None
+
+
+def removed(worktree: Path, against: Against, timeout: float) -> list[Finding]:
+    """Tests collected on the base that the attempt no longer collects."""
+    argv = collect_argv(against)
+    if argv is None:
+        return []
+    before = base_ids(against, argv, timeout)
+    now = collect(argv, worktree, timeout)
+    gone = before - now
+    paths = {test_id.partition("::")[0] for test_id in gone}
+    sources = {p: show(worktree, f"{against.base}:{p}") or "" for p in paths}
+    return evasions.removed_tests(before, now, sources)
+
+
+def collect_argv(against: Against) -> list[str] | None:
+    """The command that lists test ids: `[janitor] collect`, else the first pytest gate's."""
+    own = against.config.janitor.collect
+    if own:
+        return shlex.split(own)
+    for gate in against.gates:
+        if gates.is_pytest(gate):
+            argv = shlex.split(gate)
+            cache = [] if "no:cacheprovider" in argv else ["-p", "no:cacheprovider"]
+            return [*argv, *cache, "--collect-only", "--verbosity=-1"]
+    return None
+
+
+def collect(argv: Sequence[str], cwd: Path, timeout: float) -> frozenset[str]:
+    done = capture(argv, cwd, timeout)
+    return evasions.test_ids(done.output, pytest="--collect-only" in argv)
+
+
+def base_ids(against: Against, argv: Sequence[str], timeout: float) -> frozenset[str]:
+    """Test ids collected on an export of the base (once per base and command)."""
+    key = (str(against.repo), against.base, tuple(argv))
+    if key not in _base_ids:
+        with tempfile.TemporaryDirectory(prefix="podium-base-") as tmp:
+            tar, tree = Path(tmp) / "base.tar", Path(tmp) / "tree"
+            git.run(against.repo, "archive", "--format=tar", "-o", str(tar), against.base)
+            with tarfile.open(tar) as archive:
+                archive.extractall(tree, filter="data")
+            link_shared(against.repo, tree, against.config)
+            _base_ids[key] = collect(argv, tree, timeout)
+    return _base_ids[key]
