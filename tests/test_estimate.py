@@ -6,10 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from podium.config import AgentConfig, Config
-from podium.planning.estimate import TaskCost, estimate, estimate_text, model_of, past_costs
+from podium.planning.estimate import TaskCost, estimate, model_of, past_costs
 from podium.plans.model import Plan, Task, dump_plan
 from podium.scheduling import lifecycle
 from podium.store import RunRow, Store
+from podium.ui.render import estimate_text
 
 Record = Callable[..., object]
 
