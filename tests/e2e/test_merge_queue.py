@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +113,36 @@ def test_one_bad_task_in_a_batch_is_isolated_and_the_rest_land(tmp_path: Path) -
     statuses = [b["status"] for b in events(repo, "merge.batch")]
     assert statuses[0] == "gates_failed" and statuses.count("merged") >= 1
     gates_pass_at_every_commit(repo, base)
+
+
+def test_a_failing_batch_is_bisected_down_to_the_culprit(tmp_path: Path) -> None:
+    """Eight tasks gated together, one bad: the batch is halved, never retried one by one.
+
+    Bisection needs ⌈log2 8⌉ + 1 = 4 failing gate runs (8, 4, 2, then the culprit alone) and
+    one passing run for each good sibling half: 7 in all, where one task at a time needs 9.
+    """
+    n = 8
+    toml = f"max_attempts = 1\n[merge]\nbatch = {n}\nwait = 120\n"
+    repo, counter = repo_with_gate(tmp_path, toml)
+    tasks = [writer(f"t{i}") for i in range(n - 1)] + [writer("bad", "broken")]
+    plan_of(repo, tasks, max_parallel=n)
+    code, status = run(repo)
+    assert code == 1
+    assert {t["id"]: t["state"] for t in status["tasks"]} == {
+        **{f"t{i}": "merged" for i in range(n - 1)},
+        "bad": "failed",
+    }
+    batches = [(b["tasks"], b["status"]) for b in events(repo, "merge.batch")]
+    culprit = [tasks for tasks, _ in batches if "r1/bad" in tasks]
+    assert [len(t) for t in culprit] == [8, 4, 2, 1], batches
+    assert all(status == "gates_failed" for tasks, status in batches if "r1/bad" in tasks)
+    assert all(set(inner) < set(outer) for outer, inner in pairwise(culprit))
+    # each good batch is the other half of a batch that failed, and it lands whole
+    siblings = sorted(sorted(t) for t, s in batches if "r1/bad" not in t and s == "merged")
+    halves = sorted(sorted(set(outer) - set(inner)) for outer, inner in pairwise(culprit))
+    assert siblings == halves
+    assert len(batches) == 2 * math.ceil(math.log2(n)) + 1
+    assert counter.read_text().count("run") == 1 + len(batches)  # the baseline, then each batch
 
 
 PYTEST_GATE = f"{PYTHON} -m pytest -q -p no:cacheprovider"
