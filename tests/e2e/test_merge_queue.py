@@ -184,6 +184,67 @@ def test_failing_baseline_does_not_block_but_a_new_failure_does(tmp_path: Path) 
     assert "test_known_broken" not in states["breaks"][1]
 
 
+EXIT_GATE = """
+import pathlib, sys
+if pathlib.Path("crash.txt").exists():
+    sys.exit(3)
+sys.exit(0 if pathlib.Path("fixed.txt").exists() else 1)
+"""
+
+
+def exit_gate_tasks(repo: Path, toml: str) -> dict[str, tuple[str, str]]:
+    """A gate compared by exit status that fails (exit 1) on the baseline, and three tasks."""
+    repo = make_repo(repo, {"gate.py": EXIT_GATE})
+    (repo / "podium.toml").write_text(f'gates = ["{PYTHON} gate.py"]\nmax_attempts = 1\n{toml}')
+    plan_of(
+        repo,
+        [
+            {"id": "other", "goal": "other", "command": agent("write", "other.txt", "1")},
+            {"id": "crash", "goal": "crash", "command": agent("write", "crash.txt", "1")},
+            {
+                "id": "fix",
+                "goal": "fix",
+                "after": ["other"],
+                "command": agent("write", "fixed.txt", "1"),
+            },
+        ],
+        max_parallel=1,
+    )
+    _, status = run(repo)
+    return {t["id"]: (t["state"], t["reason"]) for t in status["tasks"]}
+
+
+def test_a_gate_failing_on_the_baseline_by_exit_status_is_reported_unverified(
+    tmp_path: Path,
+) -> None:
+    repo = tmp_path / "repo"
+    states = exit_gate_tasks(repo, "")
+    assert states["other"][0] == "merged" and states["fix"][0] == "merged"
+    assert states["crash"][0] == "failed" and "exit 3" in states["crash"][1]
+    merges = {e["task"]: e for e in events(repo, "task.merge") if e["status"] == "merged"}
+    gate = f"gate `{PYTHON} gate.py`"
+    # the merge it let through with the same failure says so, in the event and its gates
+    other = merges["other"]
+    assert other["detail"] == f"{gate} not verified (failing on the baseline)"
+    assert other["gates"] == [
+        {
+            "name": gate,
+            "ok": True,
+            "detail": "not verified (failing on the baseline): exit 1, as on the baseline",
+        }
+    ]
+    # once the gate passes on the merged tree, the merge is verified and says nothing
+    assert merges["fix"]["detail"] == "" and merges["fix"]["gates"][0]["detail"] == ""
+
+
+def test_strict_baseline_refuses_what_a_failing_gate_cannot_verify(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    states = exit_gate_tasks(repo, 'baseline = "strict"\n')
+    assert states["other"][0] == "failed" and "exit 1" in states["other"][1]
+    assert states["crash"][0] == "failed" and "exit 3" in states["crash"][1]
+    assert states["fix"][0] == "blocked"  # it comes after `other`
+
+
 def test_escalation_ladder_is_followed_and_dependents_blocked(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", {"README.md": "x\n"})
     (repo / "podium.toml").write_text(

@@ -11,7 +11,7 @@ from typing import Literal
 
 from podium import git
 from podium.config import Config
-from podium.landing.gates import GateRun, no_worse, run_gate
+from podium.landing.gates import GateRun, no_worse, run_gate, unverified
 from podium.landing.janitor import CheckResult
 from podium.runs import faults
 from podium.runs.worktrees import link_shared
@@ -150,8 +150,8 @@ def gate_tree(ctx: MergeContext, tree: str, commit: str) -> list[CheckResult]:
         results.append(no_worse(run, base, compare, gate))
         if not results[-1].ok:
             break
-    if all(r.ok for r in results):
-        ctx.passed_trees.add(tree)
+    if all(r.ok for r in results) and not unverified(tuple(results)):
+        ctx.passed_trees.add(tree)  # a tree let through unverified is gated (and said) again
     return results
 
 
@@ -197,7 +197,7 @@ def publish(ctx: MergeContext, old: str, new: str, gates: tuple[CheckResult, ...
     if checkout is not None:
         git.run(checkout, "read-tree", "-m", "-u", old, new, check=False)
         faults.point("checkout-synced")
-    return MergeOutcome("merged", commit=new, gates=gates)
+    return MergeOutcome("merged", commit=new, detail=unverified(gates), gates=gates)
 
 
 def repair_checkout(repo: Path, target: str) -> bool:
