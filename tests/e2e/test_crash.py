@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from podium.runs.faults import POINTS
+from podium.runs.reaper import start_time
 
 from conftest import PYTHON, agent, git, make_repo
 
@@ -96,7 +97,7 @@ def podium(repo: Path, *args: str, fault: str = "") -> subprocess.CompletedProce
 def leftover_processes(root: Path) -> list[str]:
     """Live processes of the run: by command line or cwd under `root` (agents, gates, the
     reaper), or in the process group or session of an agent the store recorded."""
-    groups = set(attempt_pids(root / "repo"))
+    groups = attempt_groups(root / "repo")
     found = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit() or int(pid) == os.getpid():
@@ -108,21 +109,25 @@ def leftover_processes(root: Path) -> list[str]:
         except OSError:
             continue
         state, pgid, sid = stat[0], int(stat[2]), int(stat[3])
-        mine = str(root) in cmd or cwd.startswith(str(root)) or {pgid, sid} & groups
-        if mine and state != "Z":
+        grouped = any(g in groups for g in (pgid, sid))
+        if state != "Z" and (str(root) in cmd or cwd.startswith(str(root)) or grouped):
             found.append(f"{pid}: {cmd[:200]} (cwd {cwd})")
     return found
 
 
-def attempt_pids(repo: Path) -> list[int]:
+def attempt_groups(repo: Path) -> set[int]:
+    """The process groups of the run's agents that still are theirs: a group's id is not
+    handed out again while any member lives, but once the group is empty and its leader dead
+    the number may lead someone else's process, which then starts at another time."""
     path = repo / ".podium" / "podium.db"
     if not path.exists():
-        return []
+        return set()
     db = sqlite3.connect(path)
     try:
-        return [pid for (pid,) in db.execute("SELECT pid FROM attempts WHERE pid IS NOT NULL")]
+        rows = db.execute("SELECT pid, pid_start FROM attempts WHERE pid IS NOT NULL").fetchall()
     finally:
         db.close()
+    return {pid for pid, started in rows if start_time(pid) in (None, started)}
 
 
 def none_left(root: Path, polls: int = 300) -> list[str]:
