@@ -14,7 +14,7 @@ from podium.config import Config
 from podium.landing.gates import GateRun, no_worse, run_gate, unverified
 from podium.landing.janitor import CheckResult
 from podium.runs import faults
-from podium.runs.worktrees import link_shared
+from podium.runs.worktrees import WORKTREE_LOCK, link_shared
 
 Status = Literal["merged", "conflict", "gates_failed", "moved", "dirty"]
 
@@ -172,7 +172,8 @@ def measure_baseline(ctx: MergeContext, commit: str) -> dict[str, GateRun]:
 def prepare_gate_dir(ctx: MergeContext, commit: str) -> None:
     if not (ctx.gate_dir / ".git").exists():
         ctx.gate_dir.parent.mkdir(parents=True, exist_ok=True)
-        git.run(ctx.repo, "worktree", "add", "--quiet", "--detach", str(ctx.gate_dir), commit)
+        with WORKTREE_LOCK:  # not while an attempt's worktree is being added
+            git.run(ctx.repo, "worktree", "add", "--quiet", "--detach", str(ctx.gate_dir), commit)
     else:
         git.run(ctx.gate_dir, "checkout", "--quiet", "--force", "--detach", commit)
         git.run(ctx.gate_dir, "clean", "-q", "-f", "-f", "-d", "-x")
