@@ -11,7 +11,7 @@ from pathlib import Path
 
 from podium.agents.base import Launch
 from podium.agents.command import CommandAdapter
-from podium.agents.runner import Limits, agent_env, run_agent
+from podium.agents.runner import Limits, Outcome, agent_env, run_agent
 
 CHILD_SCRIPT = """
 import os, subprocess, sys, time
@@ -31,16 +31,14 @@ def alive(pid: int) -> bool:
         return f.read().split()[2] != "Z"
 
 
-def run(argv: list[str], tmp: Path, limits: Limits) -> tuple[object, float]:
+def run(argv: list[str], tmp: Path, limits: Limits) -> Outcome:
     launch = Launch(tuple(argv), inherit_env=True)
     env = agent_env(launch, tmp, True)
-    start = time.monotonic()
-    outcome = asyncio.run(run_agent(CommandAdapter(), launch, tmp, tmp / "a.log", limits, env))
-    return outcome, time.monotonic() - start
+    return asyncio.run(run_agent(CommandAdapter(), launch, tmp, tmp / "a.log", limits, env))
 
 
 def test_output_is_logged_and_parsed(tmp_path: Path) -> None:
-    outcome, _ = run([sys.executable, "-c", "print('one'); print('two')"], tmp_path, Limits(30, 30))
+    outcome = run([sys.executable, "-c", "print('one'); print('two')"], tmp_path, Limits(30, 30))
     assert outcome.exit_code == 0 and outcome.killed == ""
     assert [e.text for e in outcome.events] == ["one", "two"]
     assert (tmp_path / "a.log").read_text() == "one\ntwo\n"
@@ -49,10 +47,9 @@ def test_output_is_logged_and_parsed(tmp_path: Path) -> None:
 def test_silent_agent_and_its_children_are_killed(tmp_path: Path) -> None:
     pidfile = tmp_path / "child.pid"
     script = CHILD_SCRIPT.format(tail="time.sleep(600)")
-    outcome, took = run([sys.executable, "-c", script, str(pidfile)], tmp_path, Limits(60, 1.0))
+    outcome = run([sys.executable, "-c", script, str(pidfile)], tmp_path, Limits(60, 1.0))
     assert outcome.killed == "silence"
     assert "silence" in outcome.reason
-    assert took < 10
     child = int(pidfile.read_text())
     time.sleep(0.2)
     assert not alive(child), "the agent's child outlived its attempt"
@@ -61,15 +58,15 @@ def test_silent_agent_and_its_children_are_killed(tmp_path: Path) -> None:
 
 def test_wall_clock_timeout_kills_a_chatty_agent(tmp_path: Path) -> None:
     script = "import time\nwhile True:\n    print('busy', flush=True); time.sleep(0.1)"
-    outcome, took = run([sys.executable, "-c", script], tmp_path, Limits(1.0, 30))
-    assert outcome.killed == "wall" and took < 10
+    outcome = run([sys.executable, "-c", script], tmp_path, Limits(1.0, 30))
+    assert outcome.killed == "wall"
 
 
 def test_children_left_behind_after_a_normal_exit_are_killed(tmp_path: Path) -> None:
     pidfile = tmp_path / "child.pid"
     script = CHILD_SCRIPT.format(tail="sys.exit(0)")
-    outcome, took = run([sys.executable, "-c", script, str(pidfile)], tmp_path, Limits(60, 60))
-    assert outcome.exit_code == 0 and took < 10
+    outcome = run([sys.executable, "-c", script, str(pidfile)], tmp_path, Limits(60, 60))
+    assert outcome.exit_code == 0
     time.sleep(0.2)
     assert not alive(int(pidfile.read_text()))
 
@@ -79,20 +76,19 @@ def test_sigterm_ignoring_agent_is_killed(tmp_path: Path) -> None:
         "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
         "print('x', flush=True)\ntime.sleep(600)"
     )
-    outcome, took = run([sys.executable, "-c", script], tmp_path, Limits(60, 0.5))
+    outcome = run([sys.executable, "-c", script], tmp_path, Limits(60, 0.5))
     assert outcome.killed == "silence" and outcome.exit_code == -signal.SIGKILL
-    assert took < 15
 
 
 def test_missing_program_is_an_outcome_not_a_crash(tmp_path: Path) -> None:
-    outcome, _ = run(["no-such-agent-xyz"], tmp_path, Limits(5, 5))
+    outcome = run(["no-such-agent-xyz"], tmp_path, Limits(5, 5))
     assert outcome.exit_code is None
     assert "could not start 'no-such-agent-xyz'" in outcome.error
 
 
 def test_stdin_is_dev_null(tmp_path: Path) -> None:
     script = "import sys; print(repr(sys.stdin.read()))"
-    outcome, _ = run([sys.executable, "-c", script], tmp_path, Limits(10, 10))
+    outcome = run([sys.executable, "-c", script], tmp_path, Limits(10, 10))
     assert [e.text for e in outcome.events] == ["''"]
 
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from podium.config import Config
+from podium.errors import PodiumError
 from podium.runs.worktrees import (
+    branch_name,
     commit_leftovers,
     create_worktree,
     ignore_local_files,
     remove_worktree,
     run_setup,
+    worktree_path,
 )
 
 from conftest import PYTHON, git, make_repo
@@ -67,3 +71,31 @@ def test_remove_keeps_the_branch(tmp_path: Path) -> None:
     assert not path.exists() and not path.parent.exists()
     assert git(repo, "branch", "--list", "podium/r1/t/a1").strip().endswith("podium/r1/t/a1")
     assert "t-a1" not in git(repo, "worktree", "list")
+
+
+def test_parallel_attempts_create_and_remove_worktrees_at_once(tmp_path: Path) -> None:
+    """Attempts start in threads at the same moment (and the merge queue adds its gate
+    worktree meanwhile): no `git worktree add` may trip over another's half-written one."""
+    repo, config = setup_repo(tmp_path)
+    errors: list[str] = []
+    start = threading.Barrier(16)
+
+    def create(task: str) -> None:
+        start.wait()  # all at once
+        try:
+            path = worktree_path(repo, "r1", task, 1)
+            create_worktree(repo, path, branch_name("r1", task, 1), "main", config)
+            if task.endswith("-0"):
+                remove_worktree(repo, path)
+        except PodiumError as exc:
+            errors.append(str(exc))
+
+    for round in range(8):
+        threads = [threading.Thread(target=create, args=(f"t{round}-{n}",)) for n in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+    listed = git(repo, "worktree", "list", "--porcelain").count("worktree ")
+    assert listed == 1 + 8 * 15  # the repository itself and the attempts not removed

@@ -170,7 +170,6 @@ def test_faults_fail_fast_with_reasons(tmp_path: Path, agent: Agent) -> None:
     with ScriptedServer() as server:
         run = fault_run(tmp_path, agent, server, tasks, wall=agent.faults.wall)
     served = server.usage()["by_tag"]
-    assert run.seconds < agent.faults.within
     assert run.proc.returncode == 1
     for id, tag, _, ends in faults:
         assert_ends(run.task(id), served.get(tag, {"requests": 0}), ends)
@@ -197,12 +196,11 @@ def test_endpoint_down_ends_the_attempt(tmp_path: Path, agent: Agent) -> None:
         run = run_agent_plan(tmp_path, agent.name, server, tasks, toml, files=files)
     assert_ends(run.task("feature"), {}, down.ends)
     assert leftover_processes(str(run.repo)) == []
-    assert run.seconds < down.within
 
 
 @each_agent
 def test_silent_agent_is_killed_with_its_group(tmp_path: Path, agent: Agent) -> None:
-    silence, bound = agent.silence
+    silence = agent.silence
     with ScriptedServer() as server:
         toml = "max_attempts = 1\n" + podium_toml(agent.name, server, silence=silence)
         tasks = [task("feature", "hang", {"hang": True}, EDIT_FILES)]
@@ -211,7 +209,6 @@ def test_silent_agent_is_killed_with_its_group(tmp_path: Path, agent: Agent) -> 
     assert feature["state"] == "failed"
     assert "silence" in feature["reason"], feature["reason"]
     assert leftover_processes(str(run.repo)) == []
-    assert run.seconds < bound
 
 
 @each_agent

@@ -1,13 +1,21 @@
 """The kill battery: podium is SIGKILLed at many points of a run, then `podium resume`
-finishes it. Every task lands exactly once, the gates pass, nothing is left behind."""
+finishes it. Every task lands exactly once, the gates pass, nothing is left behind.
+
+`linger`'s first agent outlives any kill (it hangs until its silence timeout), so a
+coordinator that dies while it runs leaves it behind unless orphans are killed; `broken`'s
+agent always fails, so resume must count its failed attempts rather than run it again.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +23,7 @@ import pytest
 import yaml
 
 from podium.runs.faults import POINTS
+from podium.runs.reaper import start_time
 
 from conftest import PYTHON, agent, git, make_repo
 
@@ -24,7 +33,7 @@ bad = [p.name for p in pathlib.Path("out").glob("*.txt") if "ok" not in p.read_t
 sys.exit(f"bad output: {bad}" if bad else 0)
 """
 GATE = f"{PYTHON} gate.py"
-GOOD = ["a", "b", "c", "d", "e", "f", "g", "h", "clash-1", "clash-2"]
+GOOD = ["a", "b", "c", "d", "e", "f", "g", "h", "clash-1", "clash-2", "linger"]
 
 
 def plan() -> dict[str, Any]:
@@ -43,9 +52,14 @@ def plan() -> dict[str, Any]:
     return {
         "name": "battery",
         "agent": "command",
-        "max_parallel": 3,
+        "max_parallel": 4,
         "gates": [GATE],
         "tasks": [
+            t(
+                "linger",
+                ops=["first-attempt-hang", "write", "out/linger.txt", "ok\\n"],
+                priority=1,  # first of all: it is running at most kill points
+            ),
             t("clash-1", ops=["write", "shared.txt", "one\\n"], files=[], priority=1),
             t(
                 "clash-2",
@@ -63,6 +77,7 @@ def plan() -> dict[str, Any]:
             t("h"),
             t("bad", ops=["write", "out/bad.txt", "wrong\\n"]),
             t("after-bad", ["bad"]),
+            t("broken", ops=["write", "out/broken.txt", "ok\\n", "exit", "3"]),
         ],
     }
 
@@ -79,19 +94,50 @@ def podium(repo: Path, *args: str, fault: str = "") -> subprocess.CompletedProce
     )
 
 
-def leftover_processes(marker: str) -> list[str]:
+def leftover_processes(root: Path) -> list[str]:
+    """Live processes of the run: by command line or cwd under `root` (agents, gates, the
+    reaper), or in the process group or session of an agent the store recorded."""
+    groups = attempt_groups(root / "repo")
     found = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit() or int(pid) == os.getpid():
             continue
         try:
             cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            cwd = os.readlink(f"/proc/{pid}/cwd")
         except OSError:
             continue
-        if marker in cmd and state != "Z":
-            found.append(f"{pid}: {cmd}")
+        state, pgid, sid = stat[0], int(stat[2]), int(stat[3])
+        grouped = any(g in groups for g in (pgid, sid))
+        if state != "Z" and (str(root) in cmd or cwd.startswith(str(root)) or grouped):
+            found.append(f"{pid}: {cmd[:200]} (cwd {cwd})")
     return found
+
+
+def attempt_groups(repo: Path) -> set[int]:
+    """The process groups of the run's agents that still are theirs: a group's id is not
+    handed out again while any member lives, but once the group is empty and its leader dead
+    the number may lead someone else's process, which then starts at another time."""
+    path = repo / ".podium" / "podium.db"
+    if not path.exists():
+        return set()
+    db = sqlite3.connect(path)
+    try:
+        rows = db.execute("SELECT pid, pid_start FROM attempts WHERE pid IS NOT NULL").fetchall()
+    finally:
+        db.close()
+    return {pid for pid, started in rows if start_time(pid) in (None, started)}
+
+
+def none_left(root: Path, polls: int = 300) -> list[str]:
+    """Leftovers still there after a while (polled: the reaper needs a moment)."""
+    for _ in range(polls):
+        left = leftover_processes(root)
+        if not left:
+            return []
+        time.sleep(0.1)
+    return left
 
 
 def check_finished(repo: Path, base: str) -> None:
@@ -103,24 +149,38 @@ def check_finished(repo: Path, base: str) -> None:
     db = sqlite3.connect(repo / ".podium" / "podium.db")
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     states = dict(db.execute("SELECT task_id, state FROM tasks"))
-    assert states == {**{t: "merged" for t in GOOD}, "bad": "failed", "after-bad": "blocked"}
+    assert states == {
+        **{t: "merged" for t in GOOD},
+        "bad": "failed",
+        "after-bad": "blocked",
+        "broken": "failed",
+    }
+    broken = [o for (o,) in db.execute("SELECT outcome FROM attempts WHERE task_id='broken'")]
+    assert [o for o in broken if o != "lost"] == ["agent_failed", "agent_failed"], broken
     versions = dict(db.execute("SELECT task_id, version FROM tasks"))
     events = dict(
         db.execute("SELECT task_id, COUNT(*) FROM events WHERE kind='task.state' GROUP BY task_id")
     )
     assert versions == events
     trees = [line for line in git(repo, "worktree", "list").splitlines() if ".podium" in line]
-    assert all("/bad-a" in line for line in trees), trees  # only the failed attempt is kept
-    assert leftover_processes(str(repo)) == []
+    kept = ("/bad-a", "/broken-a")  # only the failed attempts are kept
+    assert all(any(k in line for k in kept) for line in trees), trees
+    assert none_left(repo.parent) == []
 
 
 @pytest.fixture
-def battery_repo(tmp_path: Path) -> Path:
+def battery_repo(tmp_path: Path) -> Iterator[Path]:
     repo = make_repo(
         tmp_path / "repo", {"gate.py": GATE_SCRIPT, "shared.txt": "base\n", "out/.keep": ""}
     )
     (repo / "plan.yaml").write_text(yaml.safe_dump(plan(), sort_keys=False))
-    return repo
+    (repo / "podium.toml").write_text("[timeouts]\nsilence = 5\n")
+    git(repo, "add", "podium.toml")
+    git(repo, "commit", "-qm", "silence timeout")
+    yield repo
+    for line in leftover_processes(tmp_path):  # a failed test leaves no hanging agent behind
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(int(line.split(":")[0]), signal.SIGKILL)
 
 
 KILL_POINTS = [p for p in POINTS if p not in ("resume-reconciled",)] + [
@@ -137,6 +197,7 @@ def test_kill_then_resume(battery_repo: Path, fault: str) -> None:
     base = git(battery_repo, "rev-parse", "main")
     first = podium(battery_repo, "run", "plan.yaml", fault=fault)
     assert first.returncode == -signal.SIGKILL, f"fault point {fault} was never reached"
+    assert none_left(battery_repo.parent) == [], "the dead coordinator's processes live on"
     again = podium(battery_repo, "resume")
     assert again.returncode == 1, again.stdout + again.stderr  # 'bad' fails, by design
     check_finished(battery_repo, base)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +115,36 @@ def test_one_bad_task_in_a_batch_is_isolated_and_the_rest_land(tmp_path: Path) -
     gates_pass_at_every_commit(repo, base)
 
 
+def test_a_failing_batch_is_bisected_down_to_the_culprit(tmp_path: Path) -> None:
+    """Eight tasks gated together, one bad: the batch is halved, never retried one by one.
+
+    Bisection needs ⌈log2 8⌉ + 1 = 4 failing gate runs (8, 4, 2, then the culprit alone) and
+    one passing run for each good sibling half: 7 in all, where one task at a time needs 9.
+    """
+    n = 8
+    toml = f"max_attempts = 1\n[merge]\nbatch = {n}\nwait = 120\n"
+    repo, counter = repo_with_gate(tmp_path, toml)
+    tasks = [writer(f"t{i}") for i in range(n - 1)] + [writer("bad", "broken")]
+    plan_of(repo, tasks, max_parallel=n)
+    code, status = run(repo)
+    assert code == 1
+    assert {t["id"]: t["state"] for t in status["tasks"]} == {
+        **{f"t{i}": "merged" for i in range(n - 1)},
+        "bad": "failed",
+    }
+    batches = [(b["tasks"], b["status"]) for b in events(repo, "merge.batch")]
+    culprit = [tasks for tasks, _ in batches if "r1/bad" in tasks]
+    assert [len(t) for t in culprit] == [8, 4, 2, 1], batches
+    assert all(status == "gates_failed" for tasks, status in batches if "r1/bad" in tasks)
+    assert all(set(inner) < set(outer) for outer, inner in pairwise(culprit))
+    # each good batch is the other half of a batch that failed, and it lands whole
+    siblings = sorted(sorted(t) for t, s in batches if "r1/bad" not in t and s == "merged")
+    halves = sorted(sorted(set(outer) - set(inner)) for outer, inner in pairwise(culprit))
+    assert siblings == halves
+    assert len(batches) == 2 * math.ceil(math.log2(n)) + 1
+    assert counter.read_text().count("run") == 1 + len(batches)  # the baseline, then each batch
+
+
 PYTEST_GATE = f"{PYTHON} -m pytest -q -p no:cacheprovider"
 
 
@@ -150,6 +182,67 @@ def test_failing_baseline_does_not_block_but_a_new_failure_does(tmp_path: Path) 
     assert states["breaks"][0] == "failed"
     assert "new failures: tests.test_ok::test_fine" in states["breaks"][1]
     assert "test_known_broken" not in states["breaks"][1]
+
+
+EXIT_GATE = """
+import pathlib, sys
+if pathlib.Path("crash.txt").exists():
+    sys.exit(3)
+sys.exit(0 if pathlib.Path("fixed.txt").exists() else 1)
+"""
+
+
+def exit_gate_tasks(repo: Path, toml: str) -> dict[str, tuple[str, str]]:
+    """A gate compared by exit status that fails (exit 1) on the baseline, and three tasks."""
+    repo = make_repo(repo, {"gate.py": EXIT_GATE})
+    (repo / "podium.toml").write_text(f'gates = ["{PYTHON} gate.py"]\nmax_attempts = 1\n{toml}')
+    plan_of(
+        repo,
+        [
+            {"id": "other", "goal": "other", "command": agent("write", "other.txt", "1")},
+            {"id": "crash", "goal": "crash", "command": agent("write", "crash.txt", "1")},
+            {
+                "id": "fix",
+                "goal": "fix",
+                "after": ["other"],
+                "command": agent("write", "fixed.txt", "1"),
+            },
+        ],
+        max_parallel=1,
+    )
+    _, status = run(repo)
+    return {t["id"]: (t["state"], t["reason"]) for t in status["tasks"]}
+
+
+def test_a_gate_failing_on_the_baseline_by_exit_status_is_reported_unverified(
+    tmp_path: Path,
+) -> None:
+    repo = tmp_path / "repo"
+    states = exit_gate_tasks(repo, "")
+    assert states["other"][0] == "merged" and states["fix"][0] == "merged"
+    assert states["crash"][0] == "failed" and "exit 3" in states["crash"][1]
+    merges = {e["task"]: e for e in events(repo, "task.merge") if e["status"] == "merged"}
+    gate = f"gate `{PYTHON} gate.py`"
+    # the merge it let through with the same failure says so, in the event and its gates
+    other = merges["other"]
+    assert other["detail"] == f"{gate} not verified (failing on the baseline)"
+    assert other["gates"] == [
+        {
+            "name": gate,
+            "ok": True,
+            "detail": "not verified (failing on the baseline): exit 1, as on the baseline",
+        }
+    ]
+    # once the gate passes on the merged tree, the merge is verified and says nothing
+    assert merges["fix"]["detail"] == "" and merges["fix"]["gates"][0]["detail"] == ""
+
+
+def test_strict_baseline_refuses_what_a_failing_gate_cannot_verify(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    states = exit_gate_tasks(repo, 'baseline = "strict"\n')
+    assert states["other"][0] == "failed" and "exit 1" in states["other"][1]
+    assert states["crash"][0] == "failed" and "exit 3" in states["crash"][1]
+    assert states["fix"][0] == "blocked"  # it comes after `other`
 
 
 def test_escalation_ladder_is_followed_and_dependents_blocked(tmp_path: Path) -> None:

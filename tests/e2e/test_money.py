@@ -69,7 +69,6 @@ def test_task_budget_stops_the_attempt_as_usage_streams(tmp_path: Path) -> None:
     assert spend["state"] == "failed"
     assert spend["reason"] == "agent stopped: it passed the task's budget"
     assert spend["attempt_list"][0]["cost_usd"] > 0.0001
-    assert run.seconds < 20  # stopped, not waited out
 
 
 def test_run_budget_stops_cleanly_and_resume_raises_it(tmp_path: Path) -> None:

@@ -2,7 +2,9 @@
 
 A gate that already fails on the target when the run starts does not block every merge.
 pytest gates are compared by their failing test ids (JUnit XML); other commands by exit
-status. `strict` turns the comparison off for a gate: it must pass, full stop.
+status. An exit status says nothing about *what* failed, so a gate let through that way is
+reported as not verified (`UNVERIFIED`) on every merge it lets through. `strict` turns the
+comparison off for a gate: it must pass, full stop.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from pathlib import Path
 
 from podium.config import Compare
 from podium.landing.commands import CheckResult, run_command
+
+UNVERIFIED = "not verified (failing on the baseline)"
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,8 @@ def no_worse(run: GateRun, baseline: GateRun | None, compare: Compare, gate: str
             return CheckResult(run.result.name, True, "fails only where the baseline fails")
         return CheckResult(run.result.name, False, "new failures: " + ", ".join(new[:10]))
     if run.exit_code is not None and run.exit_code == baseline.exit_code:
-        return CheckResult(run.result.name, True, f"exit {run.exit_code}, as on the baseline")
+        detail = f"{UNVERIFIED}: exit {run.exit_code}, as on the baseline"
+        return CheckResult(run.result.name, True, detail)
     return run.result
 
 
@@ -86,3 +91,9 @@ def _exit_of(result: CheckResult) -> int | None:
         return 0
     head = result.detail.split(":", 1)[0]
     return int(head[5:]) if head.startswith("exit ") and head[5:].lstrip("-").isdigit() else None
+
+
+def unverified(results: tuple[CheckResult, ...]) -> str:
+    """What a merge must say about gates it passed without checking anything."""
+    names = [r.name for r in results if r.ok and r.detail.startswith(UNVERIFIED)]
+    return f"{', '.join(names)} {UNVERIFIED}" if names else ""

@@ -12,9 +12,9 @@ from typing import Literal
 from podium import git
 from podium.config import Config
 from podium.landing.commands import CheckResult
-from podium.landing.gates import GateRun, no_worse, run_gate
+from podium.landing.gates import GateRun, no_worse, run_gate, unverified
 from podium.runs import faults
-from podium.runs.worktrees import link_shared
+from podium.runs.worktrees import WORKTREE_LOCK, link_shared
 
 Status = Literal["merged", "conflict", "gates_failed", "moved", "dirty"]
 
@@ -158,8 +158,8 @@ def gate_tree(ctx: MergeContext, tree: str, commit: str) -> list[CheckResult]:
         results.append(no_worse(run, base, compare, gate))
         if not results[-1].ok:
             break
-    if all(r.ok for r in results):
-        ctx.passed_trees.add(tree)
+    if all(r.ok for r in results) and not unverified(tuple(results)):
+        ctx.passed_trees.add(tree)  # a tree let through unverified is gated (and said) again
     return results
 
 
@@ -180,7 +180,8 @@ def measure_baseline(ctx: MergeContext, commit: str) -> dict[str, GateRun]:
 def prepare_gate_dir(ctx: MergeContext, commit: str) -> None:
     if not (ctx.gate_dir / ".git").exists():
         ctx.gate_dir.parent.mkdir(parents=True, exist_ok=True)
-        git.run(ctx.repo, "worktree", "add", "--quiet", "--detach", str(ctx.gate_dir), commit)
+        with WORKTREE_LOCK:  # not while an attempt's worktree is being added
+            git.run(ctx.repo, "worktree", "add", "--quiet", "--detach", str(ctx.gate_dir), commit)
     else:
         git.run(ctx.gate_dir, "checkout", "--quiet", "--force", "--detach", commit)
         git.run(ctx.gate_dir, "clean", "-q", "-f", "-f", "-d", "-x")
@@ -205,7 +206,7 @@ def publish(ctx: MergeContext, old: str, new: str, gates: tuple[CheckResult, ...
     if checkout is not None:
         git.run(checkout, "read-tree", "-m", "-u", old, new, check=False)
         faults.point("checkout-synced")
-    return MergeOutcome("merged", commit=new, gates=gates)
+    return MergeOutcome("merged", commit=new, detail=unverified(gates), gates=gates)
 
 
 def repair_checkout(repo: Path, target: str) -> bool:

@@ -7,6 +7,7 @@ import os
 import shlex
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,9 @@ from podium import git
 from podium.config import Config
 
 STATE_DIR = ".podium"
+# `git worktree add` reads every other worktree's admin folder, and fails ("failed to read
+# .git/worktrees/X/commondir") while another add is still writing X's: one at a time per process.
+WORKTREE_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,8 @@ def create_worktree(repo: Path, path: Path, branch: str, base: str, config: Conf
     if path.exists():
         remove_worktree(repo, path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    git.run(repo, "worktree", "add", "--quiet", "-B", branch, str(path), base)
+    with WORKTREE_LOCK:
+        git.run(repo, "worktree", "add", "--quiet", "-B", branch, str(path), base)
     link_shared(repo, path, config)
     return Worktree(path, branch, base)
 
@@ -107,10 +112,11 @@ def commit_leftovers(path: Path, message: str) -> str:
 
 def remove_worktree(repo: Path, path: Path) -> None:
     """Remove a worktree (its branch stays: work is never deleted by cleaning up a checkout)."""
-    res = git.run(repo, "worktree", "remove", "--force", "--force", str(path), check=False)
-    if res.code != 0 and path.exists():
-        shutil.rmtree(path, ignore_errors=True)
-        git.run(repo, "worktree", "prune", check=False)
+    with WORKTREE_LOCK:
+        res = git.run(repo, "worktree", "remove", "--force", "--force", str(path), check=False)
+        if res.code != 0 and path.exists():
+            shutil.rmtree(path, ignore_errors=True)
+            git.run(repo, "worktree", "prune", check=False)
     parent = path.parent
     with contextlib.suppress(OSError):  # not empty, or removed meanwhile by another removal
         if not any(parent.iterdir()):
