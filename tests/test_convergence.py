@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from podium.plans.identity import digest, identity
-from podium.plans.model import Check, Plan, Task
+from podium.plans.identity import identity
+from podium.plans.model import Plan, Task
 from podium.scheduling.convergence import Landed, converge
 
 PLAN = Plan(
@@ -19,21 +19,6 @@ ON_MAIN = {
     identity("calc", PLAN.task("add")): Landed("a" * 40, "r1"),
     identity("calc", PLAN.task("mul")): Landed("b" * 40, "r1"),
 }
-
-
-def test_a_digest_covers_what_a_task_asks_and_nothing_else() -> None:
-    task = PLAN.task("add")
-    same = Task("add", "add add", files=("calc/add.py",), agent="codex", model="m", priority=1)
-    assert digest(task) == digest(same)  # agent, model, priority: the same work
-    for changed in (
-        Task("add", "add add, documented", files=("calc/add.py",)),
-        Task("add", "add add", description="with a docstring", files=("calc/add.py",)),
-        Task("add", "add add", files=("calc/add.py", "calc/x.py")),
-        Task("add", "add add", files=("calc/add.py",), checks=(Check("path_exists", "x"),)),
-    ):
-        assert digest(changed) != digest(task)
-    assert identity("calc", task) == f"calc/add@{digest(task)}"
-    assert len(digest(task)) == 16
 
 
 def test_what_is_on_the_target_starts_merged_and_the_rest_runs() -> None:

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from podium.errors import PlanError
-from podium.plans.loading import load_plan
 from podium.plans.model import Check, Plan, Task, dump_plan, estimate_minutes
 
 PLAN = Plan(
@@ -32,27 +28,6 @@ def test_deps_keep_plan_order() -> None:
 
 def test_an_unknown_complexity_is_estimated_as_medium() -> None:
     assert estimate_minutes(Task("a", "x", complexity="epic")) == 20.0
-
-
-def test_a_directory_is_not_a_plan(tmp_path: Path) -> None:
-    with pytest.raises(PlanError) as info:
-        load_plan(tmp_path)
-    assert str(info.value) == f"{tmp_path}: is a directory; give the plan's YAML file"
-
-
-def test_a_binary_file_is_not_a_plan(tmp_path: Path) -> None:
-    path = tmp_path / "plan.yaml"
-    path.write_bytes(b"name: x\n\xff\xfe")
-    with pytest.raises(PlanError) as info:
-        load_plan(path)
-    assert str(info.value) == f"{path}: not UTF-8 text (bad byte at offset 8)"
-
-
-def test_a_plan_file_records_where_it_came_from(tmp_path: Path) -> None:
-    path = tmp_path / "shop.yaml"
-    path.write_text("tasks: [{id: a, goal: x}]\n", encoding="utf-8")
-    plan = load_plan(path)
-    assert (plan.name, plan.source) == ("shop", str(path))
 
 
 def test_dump_writes_only_what_differs_from_the_defaults() -> None:

@@ -290,6 +290,7 @@ def run_plan(
     from podium.runs.converge import settle_dead_runs
 
     options = replace(options or RunOptions(), **kwargs)
+    _routing(options.routing)  # bad input is refused before anything is written
     repo = repo_root(cwd)
     config = load_config(repo)
     plan = plan_path if isinstance(plan_path, Plan) else read_plan(repo, plan_path, options.agent)
