@@ -69,3 +69,30 @@ def test_cascade_mode_and_pinned_models_learn_nothing(tmp_path: Path) -> None:
     bandit.learn("p", merged=True, cost_usd=0.01)
     bandit.learn("never-picked", merged=True, cost_usd=0.01)
     assert not (tmp_path / "routing").exists()
+
+
+DOCS = Task("guide", "Write the guide", agent="claude", role="Documentation", complexity="low")
+
+
+def test_a_roles_entry_moves_the_role_to_its_agent_in_every_mode(tmp_path: Path) -> None:
+    for mode in ("off", "cascade", "bandit"):
+        r = routing(tmp_path, mode, roles={"docs": ("codex", None)})
+        task, choice = r.pick(DOCS, failures=0)
+        assert (task.agent, task.model) == ("codex", "gpt-5-mini")  # the bucket "docs" matches
+        assert choice is not None and choice.policy == "role"
+        assert "[roles] docs = 'codex' in podium.toml" in choice.reason
+
+
+def test_a_roles_entry_with_a_model_runs_that_model_and_escalates_after_a_failure(
+    tmp_path: Path,
+) -> None:
+    r = routing(tmp_path, roles={"documentation": ("claude", "claude-haiku-4-5")})
+    assert r.pick(DOCS, failures=0)[0].model == "claude-haiku-4-5"
+    assert r.pick(DOCS, failures=1)[0].model == "claude-sonnet-4-5"
+
+
+def test_a_model_the_plan_names_wins_over_roles(tmp_path: Path) -> None:
+    pinned = Task("guide", "g", agent="claude", role="docs", model="claude-opus-4-1")
+    task, choice = routing(tmp_path, roles={"docs": ("codex", None)}).pick(pinned, failures=0)
+    assert (task.agent, task.model) == ("claude", "claude-opus-4-1")
+    assert choice is not None and choice.policy == "pinned"

@@ -169,3 +169,13 @@ def test_a_bad_setting_is_named_with_its_file_and_section(
 def test_no_wait_and_no_conflict_retries_are_allowed(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, "[merge]\nwait = 0\nconflict_retries = 0\n"))
     assert (config.batch_wait, config.conflict_retries, config.gate_attempts) == (0.0, 0, False)
+
+
+def test_roles_name_an_agent_or_an_agent_and_model() -> None:
+    from podium.config import parse_config
+
+    config = parse_config({"roles": {"Docs": "codex", "tests": "claude:claude-haiku-4-5"}}, "p")
+    assert config.roles == {"docs": ("codex", None), "tests": ("claude", "claude-haiku-4-5")}
+    for bad in ({"docs": ""}, {"docs": 3}, {"docs": ":m"}):
+        with pytest.raises(ConfigError, match=r"p \[roles\]: docs must be"):
+            parse_config({"roles": bad}, "p")

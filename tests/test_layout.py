@@ -13,7 +13,16 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 # Decisions: pure functions of their inputs. They never touch the store, git or a process.
-DECISIONS = ("podium.plans", "podium.scheduling", "podium.routing.router", "podium.routing.prices")
+DECISIONS = (
+    "podium.plans",
+    "podium.scheduling",
+    "podium.routing.router",
+    "podium.routing.prices",
+    "podium.evolve.facts",
+    "podium.evolve.proposals",
+    "podium.evolve.tomledit",
+    "podium.evolve.changes",
+)
 EDGES = (
     "podium.store",
     "podium.git",

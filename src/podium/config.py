@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from podium.agents.template import check_template
 from podium.errors import ConfigError
 from podium.plans.globs import validate as validate_glob
 from podium.plans.model import EVASIONS
@@ -71,6 +72,9 @@ class Config:
     caps: dict[str, int] = field(default_factory=dict)  # agent -> most attempts at once
     provider_caps: dict[str, int] = field(default_factory=dict)  # provider -> most at once
     janitor: JanitorConfig = field(default_factory=JanitorConfig)
+    roles: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # role -> agent, model
+    prompt_path: str = ""  # `[prompt] template`, relative to the repository root
+    prompt_template: str = ""  # its text, checked; "" = the built-in template
 
 
 _KEYS: dict[str, set[str]] = {
@@ -92,7 +96,10 @@ _KEYS: dict[str, set[str]] = {
         "caps",
         "provider_caps",
         "janitor",
+        "roles",
+        "prompt",
     },
+    "prompt": {"template"},
     "janitor": {*EVASIONS, "collect", "config_files"},
     "merge": {"batch", "wait", "gate_attempts", "conflict_retries"},
     "retries": {"ladder"},
@@ -111,7 +118,20 @@ def load_config(repo: Path) -> Config:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    return parse_config(data, str(path))
+    config = parse_config(data, str(path))
+    return _with_template(config, repo, str(path)) if config.prompt_path else config
+
+
+def _with_template(config: Config, repo: Path, where: str) -> Config:
+    """The config with its prompt template's text, read and checked (located errors)."""
+    path = repo / config.prompt_path
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise ConfigError(f"{where} [prompt]: template {config.prompt_path!r}: {reason}") from None
+    check_template(text, config.prompt_path)
+    return replace(config, prompt_template=text)
 
 
 def parse_config(data: dict[str, Any], where: str) -> Config:
@@ -137,6 +157,8 @@ def parse_config(data: dict[str, Any], where: str) -> Config:
         agents={name: _agent(name, table, where) for name, table in agents.items()},
         prices=parse_prices(_table(data, "prices", where), where),
         janitor=_janitor(_table(data, "janitor", where), f"{where} [janitor]"),
+        roles=_roles(_table(data, "roles", where), f"{where} [roles]"),
+        prompt_path=_prompt_path(_table(data, "prompt", where), f"{where} [prompt]"),
         **_merge_settings(data, where),
     )
 
@@ -190,6 +212,24 @@ def _merge_settings(data: dict[str, Any], where: str) -> dict[str, Any]:
         "caps": _caps(data, "caps", where),
         "provider_caps": _caps(data, "provider_caps", where),
     }
+
+
+def _roles(table: dict[str, Any], where: str) -> dict[str, tuple[str, str | None]]:
+    """`[roles] docs = "codex"` or `"claude:claude-haiku-4-5"`: who runs tasks of a role."""
+    roles = {}
+    for role, value in table.items():
+        if not isinstance(value, str) or not _rung(value)[0]:
+            raise ConfigError(f'{where}: {role} must be "agent" or "agent:model", not {value!r}')
+        roles[role.lower()] = _rung(value)
+    return roles
+
+
+def _prompt_path(table: dict[str, Any], where: str) -> str:
+    _check_keys(table, "prompt", where)
+    path = _text(table, "template", where) or ""
+    if table.get("template") == "":
+        raise ConfigError(f"{where}: template must be a file path, not empty")
+    return path
 
 
 def _caps(data: dict[str, Any], key: str, where: str) -> dict[str, int]:

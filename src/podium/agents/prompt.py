@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from podium.agents.template import BUILT_IN, render
 from podium.plans.model import Check, Plan, Task
 
 
@@ -15,25 +16,28 @@ def describe_check(check: Check) -> str:
     return f"`{check.run}` succeeds"
 
 
-def build_prompt(plan: Plan, task: Task, gates: tuple[str, ...], note: str = "") -> str:
-    """A self-contained task description; the same inputs always give the same text."""
-    lines = [task.goal.strip(), ""]
-    if task.description.strip():
-        lines += [task.description.strip(), ""]
-    if task.files:
-        lines += ["Change only these paths (globs): " + ", ".join(task.files) + "."]
-    if task.role:
-        lines += [f"Your role: {task.role}."]
-    for sentence in plan.constraints:
-        lines += [sentence.strip()]
+def prompt_values(plan: Plan, task: Task, gates: tuple[str, ...], note: str = "") -> dict[str, str]:
+    """What each placeholder of a prompt template stands for (see `template.PLACEHOLDERS`)."""
     checks = [describe_check(c) for c in task.checks] + [f"`{g}` succeeds" for g in gates]
-    if checks:
-        lines += ["", "Your work is accepted only if: " + "; ".join(checks) + "."]
-    if note:
-        lines += ["", f"Note from podium: {note}"]
-    lines += [
-        "",
-        "Work in the current directory (a git worktree of its own). You may commit; "
-        "anything left uncommitted is committed for you when you finish.",
-    ]
-    return "\n".join(lines).strip() + "\n"
+    description = task.description.strip()
+    return {
+        "goal": task.goal.strip(),
+        "description": f"{description}\n\n" if description else "",
+        "files": f"Change only these paths (globs): {', '.join(task.files)}.\n"
+        if task.files
+        else "",
+        "role": f"Your role: {task.role}.\n" if task.role else "",
+        "constraints": "".join(f"{s.strip()}\n" for s in plan.constraints),
+        "checks": f"\nYour work is accepted only if: {'; '.join(checks)}.\n" if checks else "",
+        "note": f"\nNote from podium: {note}\n" if note else "",
+        "task_id": task.id,
+    }
+
+
+def build_prompt(
+    plan: Plan, task: Task, gates: tuple[str, ...], note: str = "", template: str = ""
+) -> str:
+    """A self-contained task description; the same inputs always give the same text.
+    `template` is a checked prompt template (podium.toml `[prompt] template`); "" is the
+    built-in one."""
+    return render(template or BUILT_IN, prompt_values(plan, task, gates, note))

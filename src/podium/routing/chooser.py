@@ -42,6 +42,9 @@ class Routing:
 
     def pick(self, task: Task, failures: int) -> tuple[Task, router.Choice | None]:
         """The task as this attempt runs it (agent, model) and the choice, if routing chose."""
+        rule = router.role_rule(self.config.roles, task.role)
+        if rule is not None and not task.model:
+            return self._by_role(replace(task, agent=rule[1][0]), rule, failures)
         own = self.config.agents.get(task.agent)
         if self.mode == "off" or (own is not None and own.model and not task.model):
             return task, None  # podium.toml pins the agent's model
@@ -53,6 +56,19 @@ class Routing:
             choice = router.route(task, self._policy(), arms, self.settings)
         self.last[task.id] = choice
         return replace(task, agent=choice.agent, model=choice.model or task.model), choice
+
+    def _by_role(
+        self, task: Task, rule: tuple[str, tuple[str, str | None]], failures: int
+    ) -> tuple[Task, router.Choice]:
+        """podium.toml's `[roles]` decides, in every routing mode; a failure escalates a tier."""
+        arms = router.arms_for([task.agent], prices=self.config.prices)
+        previous = self.last.get(task.id)
+        if failures and previous is not None and not self.config.ladder:
+            choice = router.escalate(previous, arms) or previous
+        else:
+            choice = router.by_role(task, rule, arms)
+        self.last[task.id] = choice
+        return replace(task, model=choice.model or task.model), choice
 
     def learn(self, task_id: str, merged: bool, cost_usd: float) -> None:
         """Bandit mode: reward the choice behind a finished attempt and save the policy."""

@@ -22,7 +22,7 @@ from podium.routing.prices import Price, price_of
 
 __all__ = ["Policy", "save_policy"]
 
-How = Literal["cascade", "bandit", "warm-up", "escalation", "pinned"]
+How = Literal["cascade", "bandit", "warm-up", "escalation", "pinned", "role"]
 TIERS = ("small", "medium", "large")
 TIER_OF = {"low": "small", "medium": "medium", "high": "large"}
 COMPLEXITIES = ("low", "medium", "high")
@@ -229,6 +229,29 @@ def route(
         why = f"cascade: agent {task.agent} has no model tiers; it runs its own default model"
         return Choice(task.agent, None, TIER_OF[f.complexity], "cascade", f, reason=why)
     return choose(policy, f, arms, settings)
+
+
+def role_rule(
+    roles: Mapping[str, tuple[str, str | None]], role: str
+) -> tuple[str, tuple[str, str | None]] | None:
+    """podium.toml's `[roles]` entry for a task's role: its exact name, else its bucket."""
+    for key in (role.strip().lower(), role_bucket(role)):
+        if key and key in roles:
+            return key, roles[key]
+    return None
+
+
+def by_role(task: Task, rule: tuple[str, tuple[str, str | None]], arms: Sequence[Arm]) -> Choice:
+    """The choice a `[roles]` entry makes: its agent, its model or the complexity's tier."""
+    f = features_of(task)
+    key, (agent, model) = rule
+    why = f"[roles] {key} = {agent + (':' + model if model else '')!r} in podium.toml; "
+    own = [arm for arm in arms if arm.agent == agent]
+    if model is None and own:
+        return cascade(f, own, "role", why)
+    tier = next((a.tier for a in own if a.model == model), TIER_OF[f.complexity])
+    what = f"model {model}" if model else "its own default model"
+    return Choice(agent, model, tier, "role", f, reason=f"role: {why}{agent} runs {what}")
 
 
 def escalate(choice: Choice, arms: Sequence[Arm]) -> Choice | None:

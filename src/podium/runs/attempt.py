@@ -52,6 +52,9 @@ class AttemptPhase:
         att = Attempt(task, n, worktrees.worktree_path(repo, run_id, task.id, n), base)
         request = self._request(att, note)
         self.store.start_attempt(_row(run_id, att, request.branch, self.book.clock()))
+        limits = {"attempt": n, "silence": request.config.silence_timeout}
+        limits["wall"] = request.config.wall_timeout  # what `podium evolve` compares with
+        self.store.add_event(run_id, task.id, self.book.clock(), "attempt.limits", limits)
         faults.point("attempt-recorded")
         self.book.report(task.id, "running", f"attempt {n}, agent {task.agent}")
         result = await self.executor.run(request, self._hooks(att))
@@ -75,7 +78,9 @@ class AttemptPhase:
             base=att.base,
             branch=worktrees.branch_name(run_id, task.id, n),
             worktree=att.path,
-            prompt=build_prompt(self.s.plan, task, self.s.gates, note),
+            prompt=build_prompt(
+                self.s.plan, task, self.s.gates, note, self.s.config.prompt_template
+            ),
             logs=state / "logs" / run_id / task.id,
             home=state / "homes" / run_id / f"{task.id}-a{n}",
             config=self.s.config,

@@ -28,6 +28,7 @@ LAZY = {
     "cost": ("podium.ui.money:cost_command", "What a run cost, per task, agent and model."),
     "explain": ("podium.ui.money:explain_command", "Why a task got the agent and model it got."),
     "mcp": ("podium.ui.mcp:mcp_command", "Serve podium's tools to an IDE over MCP."),
+    "evolve": ("podium.ui.evolve:evolve_command", "Propose better settings from past runs."),
 }
 
 
