@@ -352,3 +352,38 @@ def test_kill_then_run_the_plan_again(tmp_path: Path, fault: str) -> None:
     trees = [line for line in git(repo, "worktree", "list").splitlines() if ".podium" in line]
     assert all("/bad-a" in line for line in trees), trees  # only failed attempts are kept
     assert leftover_processes(str(repo)) == []
+
+
+def test_ctrl_c_cancels_records_cancelled_attempts_and_says_how_to_go_on(scene: Scene) -> None:
+    scene.pause = 30.0  # the agents are still at work when Ctrl-C comes
+    scene.write_plan(scene.task("add", "def add(a, b): return a + b"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "podium", "run", "plan.yaml"],
+        cwd=scene.repo,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and "add" not in dict(scene.invocations()):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, out + err
+    assert "next: run r1 was cancelled: `podium resume r1` carries it on" in out
+    data = scene.status()
+    assert data["status"] == "cancelled"
+    add = data["tasks"][0]
+    assert add["state"] == "cancelled"
+    assert [a["outcome"] for a in add["attempt_list"]] == ["cancelled"]
+    scene.pause = 0.0
+    scene.write_plan(scene.task("add", "def add(a, b): return a + b"))
+    resumed = scene.podium("run", "plan.yaml")  # or `podium resume r1`: either goes on
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert_each_change_once_for(scene, ["add"])
+
+
+def assert_each_change_once_for(scene: Scene, tasks: list[str]) -> None:
+    for task in tasks:
+        lines = scene.on_main(f"calc/{task}.py")
+        assert sum(x.startswith(f"def {task}") for x in lines) == 1, (task, lines)
