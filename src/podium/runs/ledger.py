@@ -15,7 +15,7 @@ from podium.agents.base import AgentEvent
 from podium.plans.model import Task
 from podium.routing import prices, router
 from podium.routing.chooser import Routing
-from podium.runs import worktrees
+from podium.runs import failure, worktrees
 from podium.runs.setup import Attempt, Reporter, RunSetup
 from podium.scheduling import lifecycle
 from podium.scheduling.quotas import Quotas
@@ -42,6 +42,7 @@ class Ledger:
         self.routing = Routing(setup.config, setup.routing, policy)
         self.floors: dict[str, int] = {}  # task -> attempts made before its latest retry
         self.pinned: dict[str, tuple[str | None, str | None]] = {}  # retry's agent and model
+        self.said: dict[tuple[str, int], str] = {}  # (task, attempt) -> the agent's last words
         for event in store.events(setup.run_id):
             if event.kind == "task.retry" and event.task_id is not None:
                 self.retried(event.task_id, event.data)
@@ -88,6 +89,35 @@ class Ledger:
         if n:
             self.learn(task.id, n, merged=False)
         self.settle(task, lifecycle.PENDING if self.more(task.id) else lifecycle.FAILED, reason)
+
+    def record_failure(self, task: Task, n: int, stage: str, failed: str, detail: str) -> None:
+        """A failed attempt's summary (`task.failure`), from what the store holds about it."""
+        self.failed(task, failure.Failure(n, stage, failed, detail, failure.failing_tests(detail)))
+
+    def failed(self, task: Task, summary: failure.Failure) -> None:
+        row = self.store.attempts(self.s.run_id, task.id)[summary.attempt - 1]
+        summary = replace(
+            summary,
+            detail=failure.first_lines(summary.detail),
+            last_words=self.said.get((task.id, summary.attempt), ""),
+            exit_code=row.exit_code,
+            agent=row.agent,
+            model=row.model,
+        )
+        data = {**summary.to_json(), "text": failure.render(summary)}
+        self.store.add_event(self.s.run_id, task.id, self.clock(), "task.failure", data)
+
+    def note(self, task_id: str, reason: str) -> str:
+        """What the next attempt is told about the last one: its failure summary, else the
+        raw reason."""
+        found = [
+            str(e.data.get("text", ""))
+            for e in self.store.events(self.s.run_id)
+            if e.kind == "task.failure" and e.task_id == task_id
+        ]
+        if found:
+            return "the previous attempt did not land.\n" + found[-1]
+        return f"the previous attempt did not land: {reason[:1500]}" if reason else ""
 
     def learn(self, task_id: str, n: int, merged: bool) -> None:
         cost = self.store.attempts(self.s.run_id, task_id)[n - 1].cost_usd

@@ -22,6 +22,7 @@ def progress_line(task: str, what: str, detail: str) -> None:
 def status_data(record: RunRecord) -> dict[str, Any]:
     run = record.run
     warned = janitor_warnings(record.events)
+    failures = record.failures()
     tasks = []
     for row in record.tasks:
         mine = record.attempts_of(row.task_id)
@@ -34,6 +35,7 @@ def status_data(record: RunRecord) -> dict[str, Any]:
                 "reason": row.reason,
                 "merged_commit": row.merged_commit,
                 "warnings": warned.get(row.task_id, []),
+                "failure": failures.get(row.task_id),
                 "attempt_list": [
                     {
                         "n": a.n,
@@ -93,7 +95,10 @@ def status_text(data: dict[str, Any]) -> str:
             )
             lines.append(f"      a{a['n']} {start}-{end} {a['outcome'] or 'running'}")
         lines += [f"      {w}" for w in t.get("warnings", [])[:6]]
-        if t["reason"]:
+        failure = t.get("failure")
+        if failure and t["state"] != "merged":
+            lines += [f"      {line}" for line in failure["text"].splitlines()]
+        elif t["reason"]:
             for i, line in enumerate(t["reason"].splitlines()[:6]):
                 lines.append(("      why: " if i == 0 else "           ") + line)
     hint = next_step(data)
