@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from podium.config import AgentConfig, Config, load_config, provider_of
+from podium.config import AgentConfig, Config, load_config, parse_config, provider_of
 from podium.errors import ConfigError
 from podium.routing.prices import Price
 
@@ -169,3 +169,10 @@ def test_a_bad_setting_is_named_with_its_file_and_section(
 def test_no_wait_and_no_conflict_retries_are_allowed(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, "[merge]\nwait = 0\nconflict_retries = 0\n"))
     assert (config.batch_wait, config.conflict_retries, config.gate_attempts) == (0.0, 0, False)
+
+
+def test_roles_in_podium_toml() -> None:
+    config = parse_config({"roles": {"Docs": "gemini", "tests": "aider:ollama/qwen"}}, "t")
+    assert config.roles == {"docs": ("gemini", None), "tests": ("aider", "ollama/qwen")}
+    with pytest.raises(ConfigError, match="roles"):
+        parse_config({"roles": {"docs": 3}}, "t")

@@ -71,6 +71,7 @@ class Config:
     caps: dict[str, int] = field(default_factory=dict)  # agent -> most attempts at once
     provider_caps: dict[str, int] = field(default_factory=dict)  # provider -> most at once
     janitor: JanitorConfig = field(default_factory=JanitorConfig)
+    roles: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # role -> agent, model
 
 
 _KEYS: dict[str, set[str]] = {
@@ -92,6 +93,7 @@ _KEYS: dict[str, set[str]] = {
         "caps",
         "provider_caps",
         "janitor",
+        "roles",
     },
     "janitor": {*EVASIONS, "collect", "config_files"},
     "merge": {"batch", "wait", "gate_attempts", "conflict_retries"},
@@ -137,6 +139,7 @@ def parse_config(data: dict[str, Any], where: str) -> Config:
         agents={name: _agent(name, table, where) for name, table in agents.items()},
         prices=parse_prices(_table(data, "prices", where), where),
         janitor=_janitor(_table(data, "janitor", where), f"{where} [janitor]"),
+        roles=_roles(_table(data, "roles", where), f"{where} [roles]"),
         **_merge_settings(data, where),
     )
 
@@ -190,6 +193,16 @@ def _merge_settings(data: dict[str, Any], where: str) -> dict[str, Any]:
         "caps": _caps(data, "caps", where),
         "provider_caps": _caps(data, "provider_caps", where),
     }
+
+
+def _roles(table: dict[str, Any], where: str) -> dict[str, tuple[str, str | None]]:
+    """`[roles]`: role -> "agent[:model]" (docs = "gemini", tests = "aider:ollama/qwen")."""
+    out = {}
+    for role, value in table.items():
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f'{where}: {role} must be "agent" or "agent:model", not {value!r}')
+        out[role.strip().lower()] = _rung(value)
+    return out
 
 
 def _caps(data: dict[str, Any], key: str, where: str) -> dict[str, int]:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from podium.api import Event, Plan, RunRecord, TaskCost
+    from podium.api import Choice, Event, Plan, RunRecord, TaskCost
 
 
 def progress_line(task: str, what: str, detail: str) -> None:
@@ -129,7 +129,9 @@ def next_step(data: dict[str, Any]) -> str:
     return ""
 
 
-def dry_run_text(plan: Plan, max_parallel: int, gates: tuple[str, ...]) -> str:
+def dry_run_text(
+    plan: Plan, max_parallel: int, gates: tuple[str, ...], choices: Sequence[Choice] = ()
+) -> str:
     from podium import api
 
     shape = api.preview(plan)
@@ -142,6 +144,9 @@ def dry_run_text(plan: Plan, max_parallel: int, gates: tuple[str, ...]) -> str:
         lines.append(f"  ownership serializes: {a} / {b}")
     agents = sorted({t.agent for t in plan.tasks})
     lines.append(f"  agents: {', '.join(agents)}")
+    for c in choices:
+        who = f"{c.agent}:{c.model}" if c.model else c.agent
+        lines.append(f"    {c.task:<22} {who} ({c.why})")
     lines.append(f"  gates: {', '.join(gates) if gates else 'none'}")
     unchecked = [t.id for t in plan.tasks if not t.checks]
     if unchecked and not gates:
