@@ -4,13 +4,14 @@ shown by `podium status`."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 from podium.testing import ScriptedServer
 
-from agentkit import podium_toml, run_agent_plan
+from agentkit import FAKE_KEY_ENV, TOOLS_BIN, podium_toml, run_agent_plan, scripted_goal
 
 TEST = "from src.feature import feature\n\n\ndef test_answer():\n    assert feature() == 42\n"
 WRONG = "def feature() -> int:\n    return 41\n"
@@ -61,3 +62,44 @@ def test_second_attempt_is_told_what_failed(tmp_path: Path) -> None:
         [sys.executable, "-m", "podium", "status"], cwd=run.repo, capture_output=True, text=True
     )
     assert "failed at checks" not in status.stdout  # merged: the old failure is not news
+
+
+CREDIT = "Your credit balance is too low to access the Anthropic API."
+
+
+def test_a_used_up_credit_pauses_the_run_and_resume_finishes_it(tmp_path: Path) -> None:
+    """Not two tasks failed one by one: the run pauses (exit 1), the tasks wait, nothing of
+    their attempt budget is spent, and `podium resume` lands them once the credit is back."""
+    script = [
+        {
+            "match": {"any_user": "PODIUM-TAG: one", "has_tool": "Write"},
+            "reply": {"error": {"status": 400, "message": CREDIT}},
+            "times": 1,
+        }
+    ]
+    reply = {"write_file": {"path": "src/one.py", "content": "ONE = 1\n"}}
+    tasks = [
+        {"id": "one", "goal": scripted_goal("one", "one", reply), "files": ["src/one.py"]},
+    ]
+    with ScriptedServer(script) as server:
+        toml = "max_attempts = 1\n" + podium_toml("claude", server)
+        run = run_agent_plan(tmp_path, "claude", server, tasks, toml)
+        assert run.proc.returncode == 1
+        assert run.status["status"] == "paused"
+        assert run.status["paused"].startswith("anthropic credit exhausted"), run.status
+        assert run.task("one")["state"] == "pending"
+        assert [a["outcome"] for a in run.task("one")["attempt_list"]] == ["paused"]
+        env = {
+            **os.environ,
+            FAKE_KEY_ENV: "sk-podium-fake",
+            "PATH": f"{TOOLS_BIN}:{os.environ['PATH']}",
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "podium", "resume", "--json"],
+            cwd=run.repo,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (run.repo / "src/one.py").read_text() == "ONE = 1\n"

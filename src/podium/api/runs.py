@@ -261,22 +261,22 @@ def execute(
 
     reaper, reaper_proc = Reaper.start()
     try:
-        by_budget = asyncio.run(_main(setup, store, report, reaper, resume))
+        stopped = asyncio.run(_main(setup, store, report, reaper, resume))
     finally:
         if reaper.pipe is not None:
             reaper.pipe.close()
         reaper_proc.wait()
     states = {t.state for t in store.tasks(setup.run_id)}
     status = "cancelled" if lifecycle.CANCELLED in states else "finished"
-    if by_budget:
-        status = "stopped"  # by its budget: `podium resume --budget N` carries on
+    if stopped:
+        status = stopped  # "stopped" by its budget, "paused" by a used-up credit: resumable
     store.set_run_status(setup.run_id, status, time.time())
     return store.run(setup.run_id)
 
 
 async def _main(
     setup: RunSetup, store: Store, report: Reporter | None, reaper: Reaper, resume: bool
-) -> bool:
+) -> str:
     import asyncio
 
     from podium.runs.engine import Engine
@@ -291,7 +291,9 @@ async def _main(
         loop.add_signal_handler(sig, engine.cancelled.set)
     try:
         await engine.run()
-        return engine.stopped_by_budget
+        if engine.book.paused:
+            return "paused"
+        return "stopped" if engine.stopped_by_budget else ""
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)

@@ -19,7 +19,7 @@ from podium.runs import failure, faults, worktrees
 from podium.runs.ledger import Ledger
 from podium.runs.reaper_client import Reaper
 from podium.runs.setup import Attempt
-from podium.scheduling import lifecycle
+from podium.scheduling import lifecycle, quotas
 from podium.store import AttemptRow
 
 Verify = Callable[[Attempt], Awaitable[None]]
@@ -110,6 +110,8 @@ class AttemptPhase:
         if self.cancelled.is_set() or (outcome is not None and outcome.killed == "cancelled"):
             self.store.update_attempt(self.s.run_id, att.task.id, att.n, outcome="cancelled")
             self.book.settle(att.task, lifecycle.CANCELLED, reason)
+        elif outcome is not None and quotas.exhausted([reason, *(e.text for e in outcome.events)]):
+            self.book.pause(att.task, att.n, outcome.events)
         elif outcome is not None and outcome.killed == "budget":
             self.book.record_failure(att.task, att.n, "agent", "budget", reason)
             self.book.settle(att.task, lifecycle.FAILED, reason)

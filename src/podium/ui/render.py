@@ -63,6 +63,9 @@ def status_data(record: RunRecord) -> dict[str, Any]:
         "created_at": run.created_at,
         "finished_at": run.finished_at,
         "tasks": tasks,
+        "paused": next(
+            (str(e.data.get("reason")) for e in reversed(record.events_of("account.exhausted"))), ""
+        ),
     }
 
 
@@ -117,6 +120,9 @@ def next_step(data: dict[str, Any]) -> str:
         )
     if status == "cancelled":
         return f"run {run} was cancelled: `podium resume {run}` carries it on"
+    if status == "paused":
+        why = data.get("paused") or "an account's credit is used up"
+        return f"run {run} paused: {why}; `podium resume {run}` carries it on"
     if status == "stopped":
         return f"run {run} stopped at its budget: `podium resume {run} --budget N` carries it on"
     failed = [t["id"] for t in data["tasks"] if t["state"] == "failed"]
