@@ -106,7 +106,7 @@ def test_a_real_looking_bernstein_plan_loads(tmp_path: Path) -> None:
     plan = load(tmp_path, NOTES_APP)
     assert (plan.name, plan.agent, plan.max_parallel, plan.budget_usd) == (
         "Notes API",
-        "claude",
+        "auto",  # `cli: auto`: podium picks among the usable CLIs at run time
         3,
         12.5,
     )
@@ -173,7 +173,8 @@ def test_cli_auto_takes_the_default_agent_and_named_clis_map() -> None:
     assert parse_plan(text, default_agent="codex").tasks[0].agent == "codex"
     assert parse_plan(text.replace("auto", "gemini")).agent == "gemini"
     step_cli = "stages:\n- name: S\n  steps:\n  - {title: T, cli: qwen}\n  - {title: U}\n"
-    assert [t.agent for t in parse_plan(step_cli).tasks] == ["qwen", "claude"]
+    assert [t.agent for t in parse_plan(step_cli).tasks] == ["qwen", ""]  # "": the default
+    assert parse_plan(text).agent == "auto"
 
 
 def test_same_titles_get_numbered_ids_and_long_titles_are_cut() -> None:

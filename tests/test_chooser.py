@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from podium.config import AgentConfig, Config
@@ -74,13 +75,21 @@ def test_cascade_mode_and_pinned_models_learn_nothing(tmp_path: Path) -> None:
 DOCS = Task("guide", "Write the guide", agent="claude", role="Documentation", complexity="low")
 
 
-def test_a_roles_entry_moves_the_role_to_its_agent_in_every_mode(tmp_path: Path) -> None:
+def test_a_roles_entry_picks_its_agents_model_in_every_mode(tmp_path: Path) -> None:
+    """The run settled the task on the role's agent (routing.assign); each attempt then takes
+    the model the role's entry says, whatever the routing mode."""
     for mode in ("off", "cascade", "bandit"):
         r = routing(tmp_path, mode, roles={"docs": ("codex", None)})
-        task, choice = r.pick(DOCS, failures=0)
+        task, choice = r.pick(replace(DOCS, agent="codex"), failures=0)
         assert (task.agent, task.model) == ("codex", "gpt-5-mini")  # the bucket "docs" matches
         assert choice is not None and choice.policy == "role"
         assert "[roles] docs = 'codex' in podium.toml" in choice.reason
+
+
+def test_a_task_settled_on_another_agent_keeps_it(tmp_path: Path) -> None:
+    r = routing(tmp_path, "off", roles={"docs": ("codex", None)})
+    task, choice = r.pick(DOCS, failures=0)  # the task (or its plan) named claude: it wins
+    assert (task.agent, choice) == ("claude", None)
 
 
 def test_a_roles_entry_with_a_model_runs_that_model_and_escalates_after_a_failure(

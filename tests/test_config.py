@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from podium.config import AgentConfig, Config, load_config, provider_of
+from podium.config import AgentConfig, Config, load_config, parse_config, provider_of
 from podium.errors import ConfigError
 from podium.routing.prices import Price
 
@@ -179,3 +179,10 @@ def test_roles_name_an_agent_or_an_agent_and_model() -> None:
     for bad in ({"docs": ""}, {"docs": 3}, {"docs": ":m"}):
         with pytest.raises(ConfigError, match=r"p \[roles\]: docs must be"):
             parse_config({"roles": bad}, "p")
+
+
+def test_roles_in_podium_toml() -> None:
+    config = parse_config({"roles": {"Docs": "gemini", "tests": "aider:ollama/qwen"}}, "t")
+    assert config.roles == {"docs": ("gemini", None), "tests": ("aider", "ollama/qwen")}
+    with pytest.raises(ConfigError, match="roles"):
+        parse_config({"roles": {"docs": 3}}, "t")

@@ -91,7 +91,7 @@ def test_defaults_for_a_minimal_plan() -> None:
     plan = parse_plan("tasks:\n  - id: only\n    goal: Do the one thing\n")
     assert plan == Plan(
         name="plan",
-        tasks=(Task(id="only", goal="Do the one thing", agent="claude"),),
+        tasks=(Task(id="only", goal="Do the one thing", agent=""),),  # settled at run time
         source="<string>",
     )
     assert plan.gates is None  # podium.toml's gates apply
@@ -308,7 +308,7 @@ def test_command_agent_needs_a_command_and_only_it_takes_one(tmp_path: Path) -> 
     assert got == [
         "plan.yaml:4:12: task 'a' uses agent 'command' but has no 'command'; give an argv list "
         'such as ["python", "tools/edit.py", "{worktree}", "{prompt_file}"]',
-        "plan.yaml:7:14: task 'b' has a 'command' but its agent is 'claude'; set agent: command",
+        "plan.yaml:7:14: task 'b' has a 'command' but no agent; set agent: command",
     ]
 
 

@@ -67,3 +67,21 @@ def test_estimates_use_history_else_the_price_table() -> None:
     guess = prices.estimate("medium", "claude-sonnet-4-5", {}, [])
     assert guess == pytest.approx((60_000 * 3 + 6_000 * 15) / 1e6)
     assert prices.estimate("high", None, {}, []) > guess
+
+
+def test_a_limit_rests_every_agent_on_the_same_account() -> None:
+    from podium.config import AgentConfig, Config, account_of
+
+    config = Config(
+        agents={
+            "claude": AgentConfig(api_key_env="TEAM_KEY"),
+            "opencode": AgentConfig(provider="anthropic", api_key_env="TEAM_KEY"),
+            "gemini": AgentConfig(api_key_env="TEAM_KEY"),
+        }
+    )
+    accounts = {a: account_of(a, config) for a in ("claude", "opencode", "gemini", "codex")}
+    assert accounts["claude"] == accounts["opencode"] == "anthropic:TEAM_KEY"
+    q = Quotas({}, accounts=accounts)
+    q.rate_limited("opencode", 500.0, now=100.0)
+    assert q.cooling == {"opencode": 500.0, "claude": 500.0}  # gemini: another provider
+    assert q.agent_caps(now=200.0, max_parallel=4) == {"opencode": 0, "claude": 0}

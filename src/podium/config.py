@@ -259,6 +259,12 @@ def provider_of(agent: str, config: Config) -> str:
     return PROVIDERS.get(agent, agent)
 
 
+def account_of(agent: str, config: Config) -> str:
+    """Who a provider bills and limits: the provider and the key (or gateway) an agent uses."""
+    own = config.agents.get(agent) or AgentConfig()
+    return f"{provider_of(agent, config)}:{own.api_key_env or own.base_url or 'default'}"
+
+
 def _rung(text: str) -> tuple[str, str | None]:
     """'claude:claude-opus-4-1' -> ('claude', 'claude-opus-4-1'); 'codex' -> ('codex', None)."""
     agent, _, model = text.partition(":")

@@ -76,14 +76,15 @@ def run_agent_plan(
     files: dict[str, str] | None = None,
     **plan_keys: Any,
 ) -> AgentRun:
-    """Make a repository, run `podium run` on a plan of `tasks` with `agent`, return the result."""
-    require_cli(agent)
+    """Make a repository, run `podium run` on a plan of `tasks` with `agent`, return the result
+    (`agent=""`: the plan names none, podium.toml's `[roles]` and the usable CLIs decide)."""
+    if agent not in ("", "auto"):
+        require_cli(agent)
+    top = {"agent": agent} if agent else {}
     repo = make_repo(tmp_path / "repo", files or {"README.md": "# demo\n", "src/app.py": "X = 1\n"})
     (repo / "podium.toml").write_text(toml or podium_toml(agent, server))
     (repo / "plan.yaml").write_text(
-        yaml.safe_dump(
-            {"name": "agents", "agent": agent, **plan_keys, "tasks": tasks}, sort_keys=False
-        )
+        yaml.safe_dump({"name": "agents", **top, **plan_keys, "tasks": tasks}, sort_keys=False)
     )
     env = {
         **os.environ,

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from podium.api.runs import (
     RunOptions,
+    agent_choices,
+    assign_agents,
     cancel_run,
     choose_target,
     create_run,
@@ -34,6 +36,7 @@ from podium.planning import DEFAULT_AGENT as PLANNING_AGENT
 from podium.planning.estimate import TaskCost
 from podium.plans import graph
 from podium.plans.model import Plan, Task, estimate_minutes
+from podium.routing.assign import Choice
 from podium.runs.views import Busy, Reader, RunRecord, RunView, TaskLine
 from podium.runs.worktrees import state_dir
 from podium.scheduling import lifecycle
@@ -52,6 +55,7 @@ __all__ = [
     "PLANNING_AGENT",
     "AttemptRow",
     "Busy",
+    "Choice",
     "Config",
     "Event",
     "Plan",
@@ -69,7 +73,9 @@ __all__ = [
     "TaskRow",
     "Usage",
     "agent",
+    "agent_choices",
     "agent_names",
+    "assign_agents",
     "cancel_run",
     "choose_target",
     "clean",

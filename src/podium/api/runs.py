@@ -19,6 +19,7 @@ from podium.config import Config, load_config
 from podium.errors import PodiumError, StateError
 from podium.plans.loading import load_plan, parse_plan
 from podium.plans.model import Plan, dump_plan
+from podium.routing import assign
 from podium.runs import faults, worktrees
 from podium.runs.views import lease_text
 from podium.scheduling import lifecycle
@@ -42,7 +43,30 @@ def open_store(repo: Path) -> Store:
 
 
 def read_plan(repo: Path, path: Path, agent: str | None = None) -> Plan:
-    return load_plan(path, agents=registry.names(), default_agent=agent)
+    """The plan with each task's agent settled (docs/failures.md, "Agents by role")."""
+    return assign_agents(repo, load_plan(path, agents=registry.names(), default_agent=agent))[0]
+
+
+def agent_choices(repo: Path, path: Path, agent: str | None = None) -> tuple[assign.Choice, ...]:
+    """Which agent each task of the plan file will use, and why (`podium run --dry-run`)."""
+    return assign_agents(repo, load_plan(path, agents=registry.names(), default_agent=agent))[1]
+
+
+def assign_agents(repo: Path, plan: Plan) -> tuple[Plan, tuple[assign.Choice, ...]]:
+    """Each task's agent and why: the task's, the plan's, `[roles]`, else the first usable
+    agent CLI installed here (asked only when some task needs the default)."""
+    config = load_config(repo)
+    usable: list[str] = []
+    if assign.needs_default(plan, config.roles):
+        for name in assign.PREFERENCE:
+            if registry.get(name).available(config.agents.get(name)).usable:
+                usable.append(name)
+    if plan.agent == assign.AUTO and not usable:
+        raise PodiumError(
+            "the plan says `agent: auto` but no agent CLI is usable here: `podium doctor` "
+            "says why each is not; docs/agents-install.md shows how to install and configure one"
+        )
+    return assign.assign(plan, config.roles, usable)
 
 
 def choose_target(repo: Path, target: str | None) -> str:
@@ -237,22 +261,22 @@ def execute(
 
     reaper, reaper_proc = Reaper.start()
     try:
-        by_budget = asyncio.run(_main(setup, store, report, reaper, resume))
+        stopped = asyncio.run(_main(setup, store, report, reaper, resume))
     finally:
         if reaper.pipe is not None:
             reaper.pipe.close()
         reaper_proc.wait()
     states = {t.state for t in store.tasks(setup.run_id)}
     status = "cancelled" if lifecycle.CANCELLED in states else "finished"
-    if by_budget:
-        status = "stopped"  # by its budget: `podium resume --budget N` carries on
+    if stopped:
+        status = stopped  # "stopped" by its budget, "paused" by a used-up credit: resumable
     store.set_run_status(setup.run_id, status, time.time())
     return store.run(setup.run_id)
 
 
 async def _main(
     setup: RunSetup, store: Store, report: Reporter | None, reaper: Reaper, resume: bool
-) -> bool:
+) -> str:
     import asyncio
 
     from podium.runs.engine import Engine
@@ -267,7 +291,9 @@ async def _main(
         loop.add_signal_handler(sig, engine.cancelled.set)
     try:
         await engine.run()
-        return engine.stopped_by_budget
+        if engine.book.paused:
+            return "paused"
+        return "stopped" if engine.stopped_by_budget else ""
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
@@ -293,7 +319,10 @@ def run_plan(
     _routing(options.routing)  # bad input is refused before anything is written
     repo = repo_root(cwd)
     config = load_config(repo)
-    plan = plan_path if isinstance(plan_path, Plan) else read_plan(repo, plan_path, options.agent)
+    if isinstance(plan_path, Plan):
+        plan = assign_agents(repo, plan_path)[0]
+    else:
+        plan = read_plan(repo, plan_path, options.agent)
     store = open_store(repo)
     try:
         with repo_lock(repo, store):

@@ -136,7 +136,7 @@ def build(data: dict[str, Any], pos: Positions, default_agent: str | None, name:
     for what, loc in unused_keys(data):
         reader.ignore(what, loc)
     _check_stages(reader, model.stages)
-    agent = default_agent or reader.agent(model.cli, ("cli",), "claude")
+    agent = default_agent or reader.agent(model.cli, ("cli",), "auto" if model.cli else "")
     tasks, origins = _tasks(reader, model.stages, agent)
     plan = Plan(
         name=model.name or name,

@@ -54,7 +54,7 @@ def check_plan(plan: Plan, agents: Collection[str], at: Locate) -> list[str]:
 
 def _check_top(plan: Plan, agents: Collection[str], at: Locate) -> list[str]:
     errors = []
-    if plan.agent not in agents:
+    if plan.agent not in ("", "auto") and plan.agent not in agents:
         errors.append(f"{at(('agent',))}: {_unknown_agent(plan.agent, agents)}")
     if plan.max_parallel is not None and plan.max_parallel < 1:
         errors.append(f"{at(('max_parallel',))}: max_parallel must be at least 1")
@@ -142,7 +142,7 @@ def _check_problem(check: Check) -> str | None:
 def _check_agent(
     plan: Plan, task: Task, agents: Collection[str], err: Callable[[str, str], None]
 ) -> None:
-    if task.agent != plan.agent and task.agent not in agents:
+    if task.agent not in (plan.agent, "", "auto") and task.agent not in agents:
         err("agent", f"uses {_unknown_agent(task.agent, agents)}")
     if task.agent == "command" and not task.command:
         err(
@@ -154,7 +154,8 @@ def _check_agent(
         if other not in agents:
             err("agents", f"may move to {_unknown_agent(other, agents)}")
     if task.command and task.agent != "command":
-        err("command", f"has a 'command' but its agent is '{task.agent}'; set agent: command")
+        agent = f"its agent is '{task.agent}'" if task.agent else "no agent"
+        err("command", f"has a 'command' but {agent}; set agent: command")
 
 
 def _unknown_agent(agent: str, agents: Collection[str]) -> str:

@@ -59,7 +59,7 @@ class Task:
 class Plan:
     name: str
     tasks: tuple[Task, ...]
-    agent: str = "claude"
+    agent: str = ""  # "" or "auto" until routing.assign settles each task's agent
     max_parallel: int | None = None  # None: podium.toml decides (default 4)
     gates: tuple[str, ...] | None = None  # None = use podium.toml's gates
     description: str = ""

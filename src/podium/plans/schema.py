@@ -90,7 +90,7 @@ class TaskModel(_Model):
 
 class PlanModel(_Model):
     name: Text = ""
-    agent: str = "claude"
+    agent: str = ""  # "": settled at run time ([roles], then the first usable CLI); or "auto"
     max_parallel: int | None = None
     gates: TextList | None = None
     description: str = ""

@@ -43,7 +43,9 @@ class Routing:
     def pick(self, task: Task, failures: int) -> tuple[Task, router.Choice | None]:
         """The task as this attempt runs it (agent, model) and the choice, if routing chose."""
         rule = router.role_rule(self.config.roles, task.role)
-        if rule is not None and not task.model:
+        # The agent was settled when the run was made (routing.assign: the task's, the plan's,
+        # its role's, or the default); a role's rule picks the model when it names that agent.
+        if rule is not None and not task.model and rule[1][0] == task.agent:
             return self._by_role(replace(task, agent=rule[1][0]), rule, failures)
         own = self.config.agents.get(task.agent)
         if self.mode == "off" or (own is not None and own.model and not task.model):

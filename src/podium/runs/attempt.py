@@ -15,11 +15,11 @@ from podium.agents import runner
 from podium.agents.prompt import build_prompt
 from podium.executors.base import AttemptRequest, AttemptResult, Executor, Hooks
 from podium.plans.model import Task
-from podium.runs import faults, worktrees
+from podium.runs import failure, faults, worktrees
 from podium.runs.ledger import Ledger
 from podium.runs.reaper_client import Reaper
 from podium.runs.setup import Attempt
-from podium.scheduling import lifecycle
+from podium.scheduling import lifecycle, quotas
 from podium.store import AttemptRow
 
 Verify = Callable[[Attempt], Awaitable[None]]
@@ -47,7 +47,7 @@ class AttemptPhase:
         row = next(r for r in self.store.tasks(self.s.run_id) if r.task_id == task.id)
         repo, run_id, n = self.s.repo, self.s.run_id, row.attempts + 1
         task = self.book.choose_model(task, n)
-        note = f"the previous attempt did not land: {row.reason[:1500]}" if row.reason else ""
+        note = self.book.note(task.id, row.reason)
         base = await asyncio.to_thread(git.out, repo, "rev-parse", f"refs/heads/{self.s.target}")
         att = Attempt(task, n, worktrees.worktree_path(repo, run_id, task.id, n), base)
         request = self._request(att, note)
@@ -107,24 +107,29 @@ class AttemptPhase:
             return
         if outcome.pid is not None:
             self.reaper.remove(outcome.pid)
+        self.book.said[(att.task.id, att.n)] = failure.last_words(outcome.events)
         self.book.record_limits(att.task, att.n, outcome.events)
 
     def _after_failure(self, att: Attempt, result: AttemptResult) -> None:
-        outcome, failure = result.outcome, result.failure or ""
+        outcome, reason = result.outcome, result.failure or ""
         if self.cancelled.is_set() or (outcome is not None and outcome.killed == "cancelled"):
             self.store.update_attempt(self.s.run_id, att.task.id, att.n, outcome="cancelled")
-            self.book.settle(att.task, lifecycle.CANCELLED, failure)
+            self.book.settle(att.task, lifecycle.CANCELLED, reason)
+        elif outcome is not None and quotas.exhausted([reason, *(e.text for e in outcome.events)]):
+            self.book.pause(att.task, att.n, outcome.events)
         elif outcome is not None and outcome.killed == "budget":
-            self.book.settle(att.task, lifecycle.FAILED, failure)
+            self.book.record_failure(att.task, att.n, "agent", "budget", reason)
+            self.book.settle(att.task, lifecycle.FAILED, reason)
         elif outcome is not None and _limited(outcome):
             self.book.cool_down(att.task, outcome.events)
             self.store.update_attempt(self.s.run_id, att.task.id, att.n, outcome="rate_limited")
             # The next attempt waits for the reset or moves to another agent; it counts
             # towards `max_attempts` like any other, so a run never makes more.
             more = self.book.more(att.task.id)
-            self.book.settle(att.task, lifecycle.PENDING if more else lifecycle.FAILED, failure)
+            self.book.settle(att.task, lifecycle.PENDING if more else lifecycle.FAILED, reason)
         else:
-            self.book.retry_or_fail(att.task, failure, att.n)
+            self.book.record_failure(att.task, att.n, "agent", "agent", reason)
+            self.book.retry_or_fail(att.task, reason, att.n)
 
 
 def _limited(outcome: runner.Outcome) -> bool:

@@ -111,10 +111,10 @@ class Engine:
                     states[task_id] = lifecycle.RUNNING
             if self.cancelled.is_set():
                 self._cancel_pending(states)
-            else:
+            elif not self.book.paused:  # paused: what runs finishes, nothing new starts
                 self._apply(states, busy)
             if not busy:
-                if not await self._wait_for_quota(states):
+                if self.book.paused or not await self._wait_for_quota(states):
                     break
                 continue
             done, _ = await asyncio.wait(

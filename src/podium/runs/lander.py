@@ -13,7 +13,7 @@ from podium import git
 from podium.landing import janitor, merge
 from podium.landing.queue import MergeQueue
 from podium.plans.identity import identity
-from podium.runs import faults, worktrees
+from podium.runs import failure, faults, worktrees
 from podium.runs.ledger import Ledger
 from podium.runs.setup import Attempt
 from podium.scheduling import lifecycle
@@ -56,6 +56,8 @@ class Lander:
         faults.point("checks-recorded")
         if not report.ok:
             self.store.update_attempt(run_id, task.id, att.n, outcome="checks_failed")
+            outside = tuple(janitor.outside_files(task, changed))
+            self.book.failed(task, failure.from_checks(att.n, checks, changed, outside=outside))
             self.book.retry_or_fail(task, report.reason, att.n)
             return
         if self.s.gates and config.gate_attempts:
@@ -102,9 +104,12 @@ class Lander:
         elif result.status == "conflict":
             retry = book.count(task.id, "conflict") <= self.s.config.conflict_retries
             retry = retry and book.more(task.id)
+            book.record_failure(task, att.n, "merge", "conflict", result.detail)
             book.settle(task, lifecycle.PENDING if retry else lifecycle.FAILED, result.detail)
             faults.point("task-requeued")
         elif result.status == "gates_failed":
+            gate = next((g.name for g in result.gates if not g.ok), "gates")
+            book.record_failure(task, att.n, "gates", gate, result.detail)
             book.retry_or_fail(task, result.detail, att.n)
         else:
             book.settle(task, lifecycle.FAILED, result.detail)

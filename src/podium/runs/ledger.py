@@ -12,10 +12,11 @@ from dataclasses import replace
 
 from podium.agents import runner
 from podium.agents.base import AgentEvent
+from podium.config import provider_of
 from podium.plans.model import Task
 from podium.routing import prices, router
 from podium.routing.chooser import Routing
-from podium.runs import worktrees
+from podium.runs import failure, worktrees
 from podium.runs.setup import Attempt, Reporter, RunSetup
 from podium.scheduling import lifecycle
 from podium.scheduling.quotas import Quotas
@@ -42,6 +43,8 @@ class Ledger:
         self.routing = Routing(setup.config, setup.routing, policy)
         self.floors: dict[str, int] = {}  # task -> attempts made before its latest retry
         self.pinned: dict[str, tuple[str | None, str | None]] = {}  # retry's agent and model
+        self.said: dict[tuple[str, int], str] = {}  # (task, attempt) -> the agent's last words
+        self.paused = ""  # why the run pauses (an account's credit is used up), once it must
         for event in store.events(setup.run_id):
             if event.kind == "task.retry" and event.task_id is not None:
                 self.retried(event.task_id, event.data)
@@ -65,7 +68,7 @@ class Ledger:
         return [
             a.outcome or ""
             for a in self.store.attempts(self.s.run_id, task_id)
-            if a.n > floor and a.outcome not in ("lost", "cancelled")
+            if a.n > floor and a.outcome not in ("lost", "cancelled", "paused")
         ]
 
     def more(self, task_id: str) -> bool:
@@ -88,6 +91,35 @@ class Ledger:
         if n:
             self.learn(task.id, n, merged=False)
         self.settle(task, lifecycle.PENDING if self.more(task.id) else lifecycle.FAILED, reason)
+
+    def record_failure(self, task: Task, n: int, stage: str, failed: str, detail: str) -> None:
+        """A failed attempt's summary (`task.failure`), from what the store holds about it."""
+        self.failed(task, failure.Failure(n, stage, failed, detail, failure.failing_tests(detail)))
+
+    def failed(self, task: Task, summary: failure.Failure) -> None:
+        row = self.store.attempts(self.s.run_id, task.id)[summary.attempt - 1]
+        summary = replace(
+            summary,
+            detail=failure.first_lines(summary.detail),
+            last_words=self.said.get((task.id, summary.attempt), ""),
+            exit_code=row.exit_code,
+            agent=row.agent,
+            model=row.model,
+        )
+        data = {**summary.to_json(), "text": failure.render(summary)}
+        self.store.add_event(self.s.run_id, task.id, self.clock(), "task.failure", data)
+
+    def note(self, task_id: str, reason: str) -> str:
+        """What the next attempt is told about the last one: its failure summary, else the
+        raw reason."""
+        found = [
+            str(e.data.get("text", ""))
+            for e in self.store.events(self.s.run_id)
+            if e.kind == "task.failure" and e.task_id == task_id
+        ]
+        if found:
+            return "the previous attempt did not land.\n" + found[-1]
+        return f"the previous attempt did not land: {reason[:1500]}" if reason else ""
 
     def learn(self, task_id: str, n: int, merged: bool) -> None:
         cost = self.store.attempts(self.s.run_id, task_id)[n - 1].cost_usd
@@ -142,6 +174,20 @@ class Ledger:
                     "text": event.text[:500],
                 }
                 self.store.add_event(self.s.run_id, task.id, self.clock(), "agent.rate_limit", data)
+
+    def pause(self, task: Task, n: int, events: Sequence[AgentEvent]) -> None:
+        """The account's credit is used up: the attempt does not count, the task waits, the
+        account rests, and the run pauses once its other attempts end (`podium resume`)."""
+        resets = [e.reset_at for e in events if e.kind == "rate_limit" and e.reset_at]
+        reset = max(resets, default=None)
+        self.quotas.rate_limited(task.agent, reset, self.clock())
+        provider = provider_of(task.agent, self.s.config)
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(reset)) if reset else "unknown"
+        self.paused = f"{provider} credit exhausted, resets {when}"
+        self.store.update_attempt(self.s.run_id, task.id, n, outcome="paused")
+        data = {"reason": self.paused, "task": task.id, "agent": task.agent, "reset_at": reset}
+        self.store.add_event(self.s.run_id, None, self.clock(), "account.exhausted", data)
+        self.settle(task, lifecycle.PENDING, f"paused: {self.paused}")
 
     def cool_down(self, task: Task, events: Sequence[AgentEvent]) -> None:
         """An attempt lost to a rate limit: its agent rests until the latest reset the attempt

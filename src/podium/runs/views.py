@@ -7,9 +7,11 @@ one write a front end may make, a request to cancel or retry a task (the engine 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from podium.runs.reaper import start_time
 from podium.scheduling import lifecycle
@@ -70,6 +72,10 @@ class RunRecord:
         """0 when every task merged, 1 otherwise."""
         return 0 if all(t.state == lifecycle.MERGED for t in self.tasks) else 1
 
+    def failures(self) -> dict[str, dict[str, Any]]:
+        """Task -> the summary of its latest failed attempt (JSON, `text` for people)."""
+        return {e.task_id: e.data for e in self.events_of("task.failure") if e.task_id is not None}
+
     def events_of(self, kind: str, task_id: str | None = None) -> tuple[Event, ...]:
         return tuple(
             e for e in self.events if e.kind == kind and (task_id is None or e.task_id == task_id)
@@ -83,6 +89,7 @@ class TaskLine:
     reason: str
     attempts: tuple[AttemptRow, ...]
     settled_at: float | None  # when it reached a final state
+    failure: str = ""  # its latest failed attempt's summary, for people
 
     @property
     def last(self) -> AttemptRow | None:
@@ -179,7 +186,7 @@ class Reader:
         return run, self.store.attempts(run.id)
 
     def view(self, run_id: str | None = None) -> RunView:
-        """The run's tasks with their attempts (three small queries)."""
+        """The run's tasks with their attempts and failure summaries (four small queries)."""
         run, attempts = self.seen(*self._rows(run_id))
         settled = dict(
             self.store.db.execute(
@@ -188,6 +195,14 @@ class Reader:
                 (run.id,),
             ).fetchall()
         )
+        failed = {
+            task_id: str(json.loads(data).get("text", ""))
+            for task_id, data in self.store.db.execute(
+                "SELECT task_id, data FROM events WHERE run_id=? AND kind='task.failure' "
+                "ORDER BY id",
+                (run.id,),
+            ).fetchall()
+        }
         tasks = tuple(
             TaskLine(
                 row.task_id,
@@ -195,6 +210,7 @@ class Reader:
                 row.reason,
                 tuple(a for a in attempts if a.task_id == row.task_id),
                 settled.get(row.task_id),
+                failed.get(row.task_id, ""),
             )
             for row in self.store.tasks(run.id)
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from podium.config import Config, provider_of
+from podium.config import Config, account_of, provider_of
 from podium.plans.model import Plan
 from podium.routing import prices
 from podium.scheduling import lifecycle, scheduler
@@ -35,6 +35,7 @@ class Admission:
         self.views = views
         config = limits.config
         self.quotas = Quotas(config.caps, config.fallback, config.cooldown)
+        self.quotas.accounts = {a: account_of(a, config) for a in self.agents()}
 
     def agents(self) -> set[str]:
         """Every agent the plan's tasks may use, fallbacks included."""

@@ -185,7 +185,8 @@ def run(
         config = api.load_config(repo)
         gates = loaded.gates if loaded.gates is not None else config.gates
         parallel = max_parallel or loaded.max_parallel or config.max_parallel
-        click.echo(render.dry_run_text(loaded, parallel, tuple(gates)))
+        choices = api.agent_choices(repo, plan, agent)
+        click.echo(render.dry_run_text(loaded, parallel, tuple(gates), choices))
         return
     from podium.ui import progress
 

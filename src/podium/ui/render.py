@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from podium.api import Event, Plan, RunRecord, TaskCost
+    from podium.api import Choice, Event, Plan, RunRecord, TaskCost
 
 
 def progress_line(task: str, what: str, detail: str) -> None:
@@ -22,6 +22,7 @@ def progress_line(task: str, what: str, detail: str) -> None:
 def status_data(record: RunRecord) -> dict[str, Any]:
     run = record.run
     warned = janitor_warnings(record.events)
+    failures = record.failures()
     tasks = []
     for row in record.tasks:
         mine = record.attempts_of(row.task_id)
@@ -34,6 +35,7 @@ def status_data(record: RunRecord) -> dict[str, Any]:
                 "reason": row.reason,
                 "merged_commit": row.merged_commit,
                 "warnings": warned.get(row.task_id, []),
+                "failure": failures.get(row.task_id),
                 "attempt_list": [
                     {
                         "n": a.n,
@@ -61,6 +63,9 @@ def status_data(record: RunRecord) -> dict[str, Any]:
         "created_at": run.created_at,
         "finished_at": run.finished_at,
         "tasks": tasks,
+        "paused": next(
+            (str(e.data.get("reason")) for e in reversed(record.events_of("account.exhausted"))), ""
+        ),
     }
 
 
@@ -93,7 +98,10 @@ def status_text(data: dict[str, Any]) -> str:
             )
             lines.append(f"      a{a['n']} {start}-{end} {a['outcome'] or 'running'}")
         lines += [f"      {w}" for w in t.get("warnings", [])[:6]]
-        if t["reason"]:
+        failure = t.get("failure")
+        if failure and t["state"] != "merged":
+            lines += [f"      {line}" for line in failure["text"].splitlines()]
+        elif t["reason"]:
             for i, line in enumerate(t["reason"].splitlines()[:6]):
                 lines.append(("      why: " if i == 0 else "           ") + line)
     hint = next_step(data)
@@ -112,6 +120,9 @@ def next_step(data: dict[str, Any]) -> str:
         )
     if status == "cancelled":
         return f"run {run} was cancelled: `podium resume {run}` carries it on"
+    if status == "paused":
+        why = data.get("paused") or "an account's credit is used up"
+        return f"run {run} paused: {why}; `podium resume {run}` carries it on"
     if status == "stopped":
         return f"run {run} stopped at its budget: `podium resume {run} --budget N` carries it on"
     failed = [t["id"] for t in data["tasks"] if t["state"] == "failed"]
@@ -124,7 +135,9 @@ def next_step(data: dict[str, Any]) -> str:
     return ""
 
 
-def dry_run_text(plan: Plan, max_parallel: int, gates: tuple[str, ...]) -> str:
+def dry_run_text(
+    plan: Plan, max_parallel: int, gates: tuple[str, ...], choices: Sequence[Choice] = ()
+) -> str:
     from podium import api
 
     shape = api.preview(plan)
@@ -137,6 +150,9 @@ def dry_run_text(plan: Plan, max_parallel: int, gates: tuple[str, ...]) -> str:
         lines.append(f"  ownership serializes: {a} / {b}")
     agents = sorted({t.agent for t in plan.tasks})
     lines.append(f"  agents: {', '.join(agents)}")
+    for c in choices:
+        who = f"{c.agent}:{c.model}" if c.model else c.agent
+        lines.append(f"    {c.task:<22} {who} ({c.why})")
     lines.append(f"  gates: {', '.join(gates) if gates else 'none'}")
     unchecked = [t.id for t in plan.tasks if not t.checks]
     if unchecked and not gates:

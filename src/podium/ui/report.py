@@ -179,6 +179,7 @@ def task_data(rows: Rows, task: Task, where: tuple[int, int]) -> dict[str, Any]:
         "merged_commit": row.merged_commit,
         "attempts": [attempt_data(rows, a) for a in mine],
         "checks": [e.data for e in events if e.kind == "task.checks"],
+        "failures": [e.data for e in events if e.kind == "task.failure"],
         "merges": [e.data for e in events if e.kind == "task.merge"],
         "batches": batches(rows.events, f"{rows.run.id}/{task.id}"),
     }

@@ -82,7 +82,9 @@ def details(view: RunView, plan: Plan, task: TaskLine) -> Text:
         took = clock((attempt.finished_at or time.time()) - attempt.started_at)
         out.append(f"\na{attempt.n} {attempt.agent} {took} {attempt.outcome or 'running'}")
         out.append(f" ${attempt.cost_usd:.2f}", "dim")
-    if task.reason:
+    if task.failure:
+        out.append(f"\n{task.failure}", "yellow")
+    elif task.reason:
         out.append(f"\nwhy: {task.reason}", "yellow")
     return out
 

@@ -210,6 +210,7 @@
             a.exit_code === null ? "-" : a.exit_code, a.input.toLocaleString(), a.output.toLocaleString(), money(a.cost),
             clip(a.reason || "", 120)]), [7, 8, 9]));
       }
+      for (const f of t.failures) body.append(el("pre", { class: "failure", "data-failure": "a" + f.attempt }, f.text));
       body.append(checksOf(t));
       d.append(body);
       box.append(d);
