@@ -131,10 +131,10 @@ class Lander:
         attempt starts from the real target; this one does not count against max_attempts."""
         run_id, task = self.s.run_id, att.task
         self.store.update_attempt(run_id, task.id, att.n, outcome="discarded", reason=why)
+        await asyncio.to_thread(self._remove_worktrees, [att.path])  # before: resume keeps it
         self.store.transition(run_id, task.id, lifecycle.PENDING, self.book.clock(), reason=why)
         faults.point("speculation-discarded")
         self.book.report(task.id, "discarded", why)
-        await asyncio.to_thread(self._remove_worktrees, [att.path])
 
     def _remove_worktrees(self, paths: list[Path]) -> None:
         for path in paths:

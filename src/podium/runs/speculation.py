@@ -1,7 +1,7 @@
 """Speculative dependents: a task may start before its dependencies land, on the tree that
 the merge queue is about to land.
 
-With `[merge] speculate = "verified"` (the default) a dependency counts as about to land once
+With `[merge] speculate = "verified"` a dependency counts as about to land once
 its checks passed and it waits in the merge queue; with "finished", once its agent finished
 (its checks still running); "off" waits for it to land. The dependent's attempt starts on the
 target with those dependencies' verified commits merged on (`merge.stack`), and its start
