@@ -14,6 +14,7 @@ from podium.plans.model import EVASIONS
 from podium.routing.prices import Price, parse_prices
 
 Compare = Literal["auto", "pytest", "exit", "strict"]
+Speculate = Literal["verified", "finished", "off"]
 Policy = Literal["fail", "warn", "allow"]
 POLICIES = ("fail", "warn", "allow")
 OPT_IN = ("untested-changes",)  # evasion classes that are off unless podium.toml turns them on
@@ -65,6 +66,10 @@ class Config:
     batch: int = 8  # most tasks the merge queue gates together
     batch_wait: float = 0.5  # seconds the queue waits for more verified tasks to batch
     gate_attempts: bool = False  # also run the gates in each attempt's own worktree
+    # When a dependent may start before its dependency lands, on the tree about to land:
+    # verified (its checks passed, it is queued) | finished (its agent finished) | off.
+    # Off by default until the kill battery passes with it on (two resume cases do not).
+    speculate: Speculate = "off"
     ladder: tuple[tuple[str, str | None], ...] = ()  # (agent, model) for attempts 2, 3, ...
     conflict_retries: int = 1  # fresh attempts for a task whose merge conflicts
     fallback: tuple[str, ...] = ()  # agents a task may move to when its own is rate limited
@@ -101,7 +106,7 @@ _KEYS: dict[str, set[str]] = {
     },
     "prompt": {"template"},
     "janitor": {*EVASIONS, "collect", "config_files"},
-    "merge": {"batch", "wait", "gate_attempts", "conflict_retries"},
+    "merge": {"batch", "wait", "gate_attempts", "conflict_retries", "speculate"},
     "retries": {"ladder"},
     "worktrees": {"shared", "copy", "setup"},
     "timeouts": {"wall", "silence"},
@@ -199,7 +204,11 @@ def _merge_settings(data: dict[str, Any], where: str) -> dict[str, Any]:
         if kind not in ("pytest", "exit", "strict"):
             raise ConfigError(f"{where} [gate_compare]: {gate!r} must be pytest, exit or strict")
     at = f"{where} [merge]"
+    speculate = merge.get("speculate", "off")
+    if speculate not in ("verified", "finished", "off"):
+        raise ConfigError(f"{at}: speculate must be verified, finished or off, not {speculate!r}")
     return {
+        "speculate": speculate,
         "baseline": baseline,
         "compare": dict(compare),
         "batch": _positive(merge, "batch", at, 8),

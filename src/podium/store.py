@@ -119,6 +119,8 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=30000")
+        self._rows: dict[str, dict[str, TaskRow]] = {}  # run -> task -> row, once watched
+        self._states: dict[str, dict[str, str]] = {}  # the same, states only
         version = self._create_schema()
         if version != SCHEMA_VERSION:
             self.db.close()
@@ -220,10 +222,13 @@ class Store:
                 raise StateError(f"task {task_id!r} changed under us (version {row.version})")
             payload = {"from": row.state, "to": to, "reason": reason, **(data or {})}
             self._event(db, run_id, task_id, at, "task.state", payload)
-            return self._task(db, run_id, task_id)
+            new = self._task(db, run_id, task_id)
+        self._mirror(new)
+        return new
 
-    def start_attempt(self, attempt: AttemptRow) -> TaskRow:
-        """Record a new attempt and move its task to running, atomically."""
+    def start_attempt(self, attempt: AttemptRow, extra: dict[str, Any] | None = None) -> TaskRow:
+        """Record a new attempt and move its task to running, atomically; `extra` goes into
+        the event (a speculative start names the attempts its base was built from)."""
         with self.tx() as db:
             row = self._task(db, attempt.run_id, attempt.task_id)
             if not lifecycle.allowed(row.state, lifecycle.RUNNING):
@@ -241,9 +246,12 @@ class Store:
                 "agent": attempt.agent,
                 "model": attempt.model,
                 "branch": attempt.branch,
+                **(extra or {}),
             }
             self._event(db, attempt.run_id, attempt.task_id, attempt.started_at, "task.state", data)
-            return self._task(db, attempt.run_id, attempt.task_id)
+            new = self._task(db, attempt.run_id, attempt.task_id)
+        self._mirror(new)
+        return new
 
     def update_attempt(self, run_id: str, task_id: str, n: int, **fields: Any) -> None:
         cols = ", ".join(f"{k}=?" for k in fields)
@@ -311,6 +319,20 @@ class Store:
         ).fetchall()
         return [TaskRow(*r) for r in rows]
 
+    def task(self, run_id: str, task_id: str) -> TaskRow:
+        return self._task(self.db, run_id, task_id)
+
+    def watch(self, run_id: str) -> tuple[Mapping[str, TaskRow], Mapping[str, str]]:
+        """The run's task rows and states, read once, then kept up to date in memory by every
+        transition made through this Store (the coordinator's; requests from other processes
+        go through `request`). The database stays the truth: each change is written there
+        first, in the transaction that also records its event."""
+        if run_id not in self._rows:
+            rows = self.tasks(run_id)
+            self._rows[run_id] = {r.task_id: r for r in rows}
+            self._states[run_id] = {r.task_id: r.state for r in rows}
+        return self._rows[run_id], self._states[run_id]
+
     def attempts(self, run_id: str, task_id: str | None = None) -> list[AttemptRow]:
         sql, args = "SELECT * FROM attempts WHERE run_id=?", [run_id]
         if task_id is not None:
@@ -334,6 +356,12 @@ class Store:
         return [Event(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
 
     # -- internals ---------------------------------------------------------------------
+
+    def _mirror(self, row: TaskRow) -> None:
+        rows = self._rows.get(row.run_id)
+        if rows is not None:
+            rows[row.task_id] = row
+            self._states[row.run_id][row.task_id] = row.state
 
     def _task(self, db: sqlite3.Connection, run_id: str, task_id: str) -> TaskRow:
         row = db.execute(

@@ -75,7 +75,10 @@ def gates_pass_at_every_commit(repo: Path, base: str) -> None:
 
 def test_four_good_tasks_land_with_one_gate_run(tmp_path: Path) -> None:
     repo, counter = repo_with_gate(tmp_path, "[merge]\nbatch = 8\nwait = 5\n")
-    plan_of(repo, [writer(f"t{i}") for i in range(4)], max_parallel=4)
+    # The queue waits for a batch only while another task is being verified: slow checks
+    # keep the others verifying when the first is queued.
+    slow = [{"command": f"{PYTHON} -c 'import time; time.sleep(3)'"}]
+    plan_of(repo, [writer(f"t{i}", checks=slow) for i in range(4)], max_parallel=4)
     code, _ = run(repo)
     assert code == 0
     batches = events(repo, "merge.batch")
@@ -88,11 +91,12 @@ def test_four_good_tasks_land_with_one_gate_run(tmp_path: Path) -> None:
 def test_one_bad_task_in_a_batch_is_isolated_and_the_rest_land(tmp_path: Path) -> None:
     repo, _ = repo_with_gate(tmp_path, "max_attempts = 1\n[merge]\nbatch = 8\nwait = 5\n")
     base = git(repo, "rev-parse", "main")
+    slow = [{"command": f"{PYTHON} -c 'import time; time.sleep(3)'"}]  # to batch, as above
     tasks = [
-        writer("t0"),
-        writer("t1"),
-        writer("bad", "broken"),
-        writer("t3"),
+        writer("t0", checks=slow),
+        writer("t1", checks=slow),
+        writer("bad", "broken", checks=slow),
+        writer("t3", checks=slow),
         {**writer("after-bad"), "after": ["bad"]},
     ]
     plan_of(repo, tasks, max_parallel=4)

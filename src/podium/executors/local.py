@@ -12,15 +12,20 @@ from podium.executors.base import AttemptRequest, AttemptResult, Hooks
 from podium.routing import prices
 from podium.runs import faults, worktrees
 
+# `git worktree add`s at once: each writes its own checkout and its own admin folder under
+# .git/worktrees, so they need not wait for each other; a bound keeps a burst of starts from
+# swamping the disk. (One at a time, 4 slots gained only 1.3x at 50k files.)
+CHECKOUTS = 4
+
 
 class LocalExecutor:
-    def __init__(self, repo: Path) -> None:
+    def __init__(self, repo: Path, checkouts: int = CHECKOUTS) -> None:
         self.repo = repo
-        self.git_lock = asyncio.Lock()  # `git worktree add` one at a time
+        self.checkouts = asyncio.Semaphore(checkouts)
 
     async def run(self, request: AttemptRequest, hooks: Hooks) -> AttemptResult:
         config = request.config
-        async with self.git_lock:
+        async with self.checkouts:
             await asyncio.to_thread(
                 worktrees.create_worktree,
                 self.repo,

@@ -16,7 +16,8 @@ from podium.landing.gates import GateRun, no_worse, run_gate, unverified
 from podium.runs import faults
 from podium.runs.worktrees import WORKTREE_LOCK, link_shared
 
-Status = Literal["merged", "conflict", "gates_failed", "moved", "dirty"]
+# "stale": a dependent started on a tree about to land, and that tree did not land.
+Status = Literal["merged", "conflict", "gates_failed", "moved", "dirty", "stale"]
 
 
 @dataclass(frozen=True)
@@ -98,15 +99,17 @@ def combine(ctx: MergeContext, members: Sequence[Member]) -> Combined | MergeOut
     top, tree = old, None
     kept: list[Member] = []
     conflicts: list[tuple[Member, MergeOutcome]] = []
+    last: Member | None = None  # merged into `tree`, not yet a commit: only the next needs one
     for m in members:
+        if last is not None and tree is not None:
+            top, last = git.commit_tree(ctx.repo, tree, [top], last.message), None
         merged, paths = git.merge_tree(ctx.repo, top, m.commit)
         faults.point("merge-tree-built")
         if merged is None:
             detail = conflict_detail(ctx.repo, top, m.commit, paths)
             conflicts.append((m, MergeOutcome("conflict", detail=detail, conflicts=tuple(paths))))
             continue
-        top = git.commit_tree(ctx.repo, merged, [top], m.message)
-        tree = merged
+        tree, last = merged, m
         kept.append(m)
     return Combined(old, tree, tuple(kept), tuple(conflicts))
 
@@ -192,14 +195,12 @@ def publish(ctx: MergeContext, old: str, new: str, gates: tuple[CheckResult, ...
     """Move the target from old to new (compare-and-swap); bring a checkout of it along."""
     ref = f"refs/heads/{ctx.target}"
     checkout = git.checked_out_at(ctx.repo, ctx.target)
-    if checkout is not None:
-        git.run(checkout, "update-index", "-q", "--refresh", check=False)
-        if git.run(checkout, "read-tree", "-m", "-u", "-n", old, new, check=False).code != 0:
-            return MergeOutcome(
-                "dirty",
-                detail=f"{ctx.target!r} is checked out at {checkout} "
-                "with local changes this merge would overwrite; nothing merged",
-            )
+    if checkout is not None and not clean_for(ctx.repo, checkout, old, new):
+        return MergeOutcome(
+            "dirty",
+            detail=f"{ctx.target!r} is checked out at {checkout} "
+            "with local changes this merge would overwrite; nothing merged",
+        )
     if not git.update_ref(ctx.repo, ref, new, old):
         return MergeOutcome("moved", detail=f"{ctx.target!r} moved while merging")
     faults.point("ref-updated")
@@ -207,6 +208,44 @@ def publish(ctx: MergeContext, old: str, new: str, gates: tuple[CheckResult, ...
         git.run(checkout, "read-tree", "-m", "-u", old, new, check=False)
         faults.point("checkout-synced")
     return MergeOutcome("merged", commit=new, detail=unverified(gates), gates=gates)
+
+
+MANY_PATHS = 2_000  # past this, look at the whole checkout rather than name each path
+
+
+def clean_for(repo: Path, checkout: Path, old: str, new: str) -> bool:
+    """Whether the checkout has nothing of its own (staged, modified, untracked or ignored)
+    at the paths that change from old to new, so that `read-tree -m -u old new` will go
+    through. One `status` limited to those paths, which also refreshes their entries in the
+    index, stands for a whole-index refresh and a dry-run `read-tree`."""
+    paths = git.changed_files(repo, old, new)
+    if not paths:
+        return True
+    spec = [f":(literal){p}" for p in paths] if len(paths) <= MANY_PATHS else []
+    res = git.run(
+        checkout,
+        "status",
+        "--porcelain",
+        "-z",
+        "--untracked-files=all",
+        "--ignored",
+        "--",
+        *spec,
+        check=False,
+    )
+    return res.code == 0 and not res.out.strip("\0")
+
+
+def stack(ctx: MergeContext, commits: Sequence[str], message: str) -> str | None:
+    """The target with each commit merged on in turn, as a commit: the tree the queue is
+    about to land, for a dependent to start from. None when they do not merge cleanly."""
+    top = git.rev(ctx.repo, f"refs/heads/{ctx.target}")
+    for commit in commits:
+        if top is None:
+            return None
+        tree, _ = git.merge_tree(ctx.repo, top, commit)
+        top = git.commit_tree(ctx.repo, tree, [top], message) if tree is not None else None
+    return top
 
 
 def repair_checkout(repo: Path, target: str) -> bool:

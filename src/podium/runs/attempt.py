@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from podium import git
 from podium.agents import runner
@@ -23,6 +24,7 @@ from podium.scheduling import lifecycle, quotas
 from podium.store import AttemptRow
 
 Verify = Callable[[Attempt], Awaitable[None]]
+Discard = Callable[[Attempt, str], Awaitable[None]]
 
 
 class AttemptPhase:
@@ -36,6 +38,8 @@ class AttemptPhase:
         self.reaper = reaper
         self.cancelled = cancelled
         self.stops: dict[str, asyncio.Event] = {}  # per task: stop its agent now
+        self.discarding: dict[str, str] = {}  # task -> why its attempt is thrown away
+        self.discard: Discard | None = None
 
     def stop(self, task_id: str) -> asyncio.Event:
         stop = self.stops.setdefault(task_id, asyncio.Event())
@@ -43,25 +47,32 @@ class AttemptPhase:
             stop.set()
         return stop
 
-    async def run(self, task: Task, verify: Verify) -> None:
-        row = next(r for r in self.store.tasks(self.s.run_id) if r.task_id == task.id)
+    async def run(
+        self, task: Task, verify: Verify, base: str = "", event: dict[str, Any] | None = None
+    ) -> None:
+        """An attempt on the target's tip, or on `base` (a speculative start, which `event`
+        describes in the attempt's start event)."""
+        row = self.store.task(self.s.run_id, task.id)
         repo, run_id, n = self.s.repo, self.s.run_id, row.attempts + 1
         task = self.book.choose_model(task, n)
         note = self.book.note(task.id, row.reason)
-        base = await asyncio.to_thread(git.out, repo, "rev-parse", f"refs/heads/{self.s.target}")
+        if not base:
+            target = f"refs/heads/{self.s.target}"
+            base = await asyncio.to_thread(git.out, repo, "rev-parse", target)
         att = Attempt(task, n, worktrees.worktree_path(repo, run_id, task.id, n), base)
         request = self._request(att, note)
-        self.store.start_attempt(_row(run_id, att, request.branch, self.book.clock()))
+        self.store.start_attempt(_row(run_id, att, request.branch, self.book.clock()), event)
         limits = {"attempt": n, "silence": request.config.silence_timeout}
         limits["wall"] = request.config.wall_timeout  # what `podium evolve` compares with
         self.store.add_event(run_id, task.id, self.book.clock(), "attempt.limits", limits)
         faults.point("attempt-recorded")
         self.book.report(task.id, "running", f"attempt {n}, agent {task.agent}")
         result = await self.executor.run(request, self._hooks(att))
+        why = self.discarding.pop(task.id, None)  # else the merge queue finds it stale
         self._after_agent(att, result)
         if result.failure is not None:
             self.book.finish_attempt(att, result.outcome, "agent_failed", result.failure)
-            self._after_failure(att, result)
+            await self._after_failure(att, result, why)
             return
         att = Attempt(task, n, att.path, base, result.head)
         self.book.finish_attempt(att, result.outcome, "finished", "")
@@ -110,9 +121,11 @@ class AttemptPhase:
         self.book.said[(att.task.id, att.n)] = failure.last_words(outcome.events)
         self.book.record_limits(att.task, att.n, outcome.events)
 
-    def _after_failure(self, att: Attempt, result: AttemptResult) -> None:
+    async def _after_failure(self, att: Attempt, result: AttemptResult, why: str | None) -> None:
         outcome, reason = result.outcome, result.failure or ""
-        if self.cancelled.is_set() or (outcome is not None and outcome.killed == "cancelled"):
+        if why is not None and self.discard is not None and not self.cancelled.is_set():
+            await self.discard(att, why)
+        elif self.cancelled.is_set() or (outcome is not None and outcome.killed == "cancelled"):
             self.store.update_attempt(self.s.run_id, att.task.id, att.n, outcome="cancelled")
             self.book.settle(att.task, lifecycle.CANCELLED, reason)
         elif outcome is not None and quotas.exhausted([reason, *(e.text for e in outcome.events)]):

@@ -27,6 +27,7 @@ from podium.runs.lander import Lander
 from podium.runs.ledger import FAILURES, Ledger
 from podium.runs.reaper_client import Reaper
 from podium.runs.setup import Attempt, Reporter, RunSetup
+from podium.runs.speculation import Speculation
 from podium.scheduling import lifecycle, scheduler
 from podium.scheduling.admission import Admission
 from podium.store import Store
@@ -68,6 +69,11 @@ class Engine:
         gate_dir = worktrees.state_dir(setup.repo) / "worktrees" / setup.run_id / "_gates"
         ctx = merge.MergeContext(setup.repo, setup.target, setup.gates, setup.config, gate_dir)
         self.lander = Lander(self.book, ctx)
+        self.spec = Speculation(setup, store, self.lander)
+        self.lander.settled = self._settled
+        self.attempts.discard = self.lander.discard
+        self.rows, self.states = store.watch(setup.run_id)  # kept current by each transition
+        self.spec.rows = self.rows
 
     # The phases, as `resume` continues them.
     async def verify(self, att: Attempt, again: bool = False) -> None:
@@ -82,7 +88,8 @@ class Engine:
         queue = MergeQueue(
             self.lander.merge_ctx, base, config.batch, config.batch_wait, self._record_batch
         )
-        queue.busy_upstream = self._upstream
+        queue.busy_upstream = lambda: len(self.lander.verifying)
+        queue.verdict = self.spec.verdict
         self.lander.queue = queue
         server = asyncio.create_task(queue.serve())
         try:
@@ -94,9 +101,17 @@ class Engine:
         await asyncio.to_thread(self.lander.drop_gate_dir)
         faults.point("run-finishing")
 
-    def _upstream(self) -> int:
-        """Tasks at work that may soon reach the merge queue: worth a short wait to batch."""
-        return len(self.live) - len(self.lander.queued)
+    def _settled(self, task_id: str, n: int, landed: bool) -> None:
+        """An attempt landed or never will: dependents built on it that cannot land now are
+        stopped (their merge, if queued, is found stale), and the queue looks again."""
+        if not landed:
+            why = f"its base held {task_id}'s attempt {n}, which did not land"
+            for dependent in self.spec.built_on(task_id, n):
+                if self.rows[dependent].state == lifecycle.RUNNING:
+                    self.attempts.discarding[dependent] = why
+                    self.attempts.stop(dependent).set()
+        if self.lander.queue is not None:
+            self.lander.queue.poke()
 
     def _record_batch(self, kind: str, data: dict[str, object]) -> None:
         self.store.add_event(self.s.run_id, None, self.clock(), kind, data)
@@ -105,10 +120,12 @@ class Engine:
         busy = {task: asyncio.create_task(phase()) for task, phase in self.resumed.items()}
         self.live = busy.keys()  # a live view: tasks with an attempt under way
         while True:
-            states = {row.task_id: row.state for row in self.store.tasks(self.s.run_id)}
+            states = dict(self.states)  # the store's, as this process last wrote them
             for task_id in busy:  # launched, but its first write to the store may not be done
                 if states[task_id] == lifecycle.PENDING:
                     states[task_id] = lifecycle.RUNNING
+            for task_id in self.spec.ahead():  # about to land: dependents may start
+                states[task_id] = scheduler.LANDING
             if self.cancelled.is_set():
                 self._cancel_pending(states)
             elif not self.book.paused:  # paused: what runs finishes, nothing new starts
@@ -179,7 +196,25 @@ class Engine:
                 busy[task.id] = asyncio.create_task(self._start(task))
 
     async def _start(self, task: Task) -> None:
-        await self.attempts.run(task, self.lander.verify)
+        """An attempt on the target, or on the tree about to land when a dependency has not
+        landed yet; waits while that tree cannot be built (its parts conflict)."""
+        while (start := await self.spec.start_for(task)) == "later":
+            if self.cancelled.is_set() or self._behind_failure(task):
+                return  # the loop decides again: blocked, or cancelled
+            await asyncio.sleep(POLL)
+        n = self.rows[task.id].attempts + 1
+        self.spec.started(task.id, n, start)
+        if start is None:
+            await self.attempts.run(task, self.lander.verify)
+        else:
+            await self.attempts.run(task, self.lander.verify, start.base, start.event())
+
+    def _behind_failure(self, task: Task) -> bool:
+        return any(
+            self.rows[d].state not in (*lifecycle.BUSY, lifecycle.MERGED)
+            for d in task.after
+            if d in self.rows
+        )
 
     def _handle_requests(self) -> None:
         """Cancel or retry single tasks, as asked through the store (`podium live`, MCP)."""
@@ -188,7 +223,7 @@ class Engine:
                 stop.set()
         now = self.clock()
         for task_id, action in self.store.take_requests(self.s.run_id):
-            state = next(r.state for r in self.store.tasks(self.s.run_id) if r.task_id == task_id)
+            state = self.store.task(self.s.run_id, task_id).state
             task = self.s.plan.task(task_id)
             if action == "cancel" and state in lifecycle.BUSY:
                 self.attempts.stop(task_id).set()
@@ -200,7 +235,7 @@ class Engine:
                 self.book.retried(task_id, {"after": self._attempts_of(task_id)})
 
     def _attempts_of(self, task_id: str) -> int:
-        return next(r.attempts for r in self.store.tasks(self.s.run_id) if r.task_id == task_id)
+        return self.store.task(self.s.run_id, task_id).attempts
 
     def _cancel_pending(self, states: dict[str, str]) -> None:
         for task_id, state in states.items():

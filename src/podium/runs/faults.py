@@ -34,6 +34,7 @@ POINTS = (
     "worktree-removed",
     "task-blocked",
     "task-requeued",
+    "speculation-discarded",
     "run-finishing",
     "resume-reconciled",
 )

@@ -7,6 +7,7 @@ task that was verifying and `land` for one that was merging.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 from podium import git
@@ -25,15 +26,26 @@ class Lander:
         self.s = ledger.s
         self.store = ledger.store
         self.merge_ctx = ctx
-        self.queued: set[str] = set()  # tasks waiting in the merge queue
+        self.verifying: dict[str, Attempt] = {}  # attempts whose checks are running
+        self.queued: dict[str, Attempt] = {}  # attempts waiting in the merge queue, in order
         self.queue: MergeQueue | None = None  # set while the run's queue serves
+        # Told when an attempt has landed (True) or never will (False).
+        self.settled: Callable[[str, int, bool], None] = lambda task, n, landed: None
 
     async def verify(self, att: Attempt, again: bool = False) -> None:
         """Check the attempt; `again` when resuming a task that was already verifying."""
-        run_id, repo, task, config = self.s.run_id, self.s.repo, att.task, self.s.config
+        run_id, task = self.s.run_id, att.task
         if not again:
             self.store.transition(run_id, task.id, lifecycle.VERIFYING, self.book.clock())
             faults.point("verifying")
+        self.verifying[task.id] = att
+        try:
+            await self._check(att)
+        finally:
+            self.verifying.pop(task.id, None)
+
+    async def _check(self, att: Attempt) -> None:
+        run_id, repo, task, config = self.s.run_id, self.s.repo, att.task, self.s.config
         changed = await asyncio.to_thread(git.changed_files, repo, att.base, att.head)
         gates = self.s.gates if config.gate_attempts else ()
         against = janitor.Against(repo, att.base, self.s.gates, config)
@@ -59,6 +71,7 @@ class Lander:
             outside = tuple(janitor.outside_files(task, changed))
             self.book.failed(task, failure.from_checks(att.n, checks, changed, outside=outside))
             self.book.retry_or_fail(task, report.reason, att.n)
+            self.settled(task.id, att.n, False)
             return
         if self.s.gates and config.gate_attempts:
             self.merge_ctx.passed_trees.add(git.tree_of(repo, att.head))
@@ -69,14 +82,15 @@ class Lander:
     async def land(self, att: Attempt) -> None:
         run_id, repo, task = self.s.run_id, self.s.repo, att.task
         assert self.queue is not None, "land() runs only while the merge queue serves"
-        body = await asyncio.to_thread(merge.attempt_log, repo, att.base, att.head)
-        who = identity(self.s.plan.name, self.s.plan.task(task.id))
-        message = merge.trailer_message(task.goal, body, run_id, task.id, att.n, who)
-        self.queued.add(task.id)
+        self.queued[task.id] = att  # from here its dependents may start (speculate)
         try:
+            body = await asyncio.to_thread(merge.attempt_log, repo, att.base, att.head)
+            who = identity(self.s.plan.name, self.s.plan.task(task.id))
+            message = merge.trailer_message(task.goal, body, run_id, task.id, att.n, who)
+            self.verifying.pop(task.id, None)  # counted as on its way to the queue till now
             result = await self.queue.submit(merge.Member(f"{run_id}/{task.id}", att.head, message))
         finally:
-            self.queued.discard(task.id)
+            self.queued.pop(task.id, None)
         gates = [{"name": g.name, "ok": g.ok, "detail": g.detail} for g in result.gates]
         data = {
             "attempt": att.n,
@@ -87,6 +101,7 @@ class Lander:
         }
         self.store.add_event(run_id, task.id, self.book.clock(), "task.merge", data)
         await self._after_merge(att, result)
+        self.settled(task.id, att.n, result.status == "merged")
 
     async def _after_merge(self, att: Attempt, result: merge.MergeOutcome) -> None:
         task, book = att.task, self.book
@@ -111,8 +126,20 @@ class Lander:
             gate = next((g.name for g in result.gates if not g.ok), "gates")
             book.record_failure(task, att.n, "gates", gate, result.detail)
             book.retry_or_fail(task, result.detail, att.n)
+        elif result.status == "stale":
+            await self.discard(att, result.detail)
         else:
             book.settle(task, lifecycle.FAILED, result.detail)
+
+    async def discard(self, att: Attempt, why: str) -> None:
+        """Throw a speculative attempt away: what its base held will not land. Another
+        attempt starts from the real target; this one does not count against max_attempts."""
+        run_id, task = self.s.run_id, att.task
+        self.store.update_attempt(run_id, task.id, att.n, outcome="discarded", reason=why)
+        await asyncio.to_thread(self._remove_worktrees, [att.path])  # before: resume keeps it
+        self.store.transition(run_id, task.id, lifecycle.PENDING, self.book.clock(), reason=why)
+        faults.point("speculation-discarded")
+        self.book.report(task.id, "discarded", why)
 
     def _remove_worktrees(self, paths: list[Path]) -> None:
         for path in paths:

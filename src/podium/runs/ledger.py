@@ -63,12 +63,13 @@ class Ledger:
             self.pinned.pop(task_id, None)
 
     def this_go(self, task_id: str) -> list[str]:
-        """Outcomes of the task's attempts since its latest retry (lost ones never count)."""
+        """Outcomes of the task's attempts since its latest retry (lost, cancelled and
+        discarded ones never count)."""
         floor = self.floors.get(task_id, 0)
         return [
             a.outcome or ""
             for a in self.store.attempts(self.s.run_id, task_id)
-            if a.n > floor and a.outcome not in ("lost", "cancelled", "paused")
+            if a.n > floor and a.outcome not in ("lost", "cancelled", "paused", "discarded")
         ]
 
     def more(self, task_id: str) -> bool:

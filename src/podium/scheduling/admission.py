@@ -36,6 +36,9 @@ class Admission:
         config = limits.config
         self.quotas = Quotas(config.caps, config.fallback, config.cooldown)
         self.quotas.accounts = {a: account_of(a, config) for a in self.agents()}
+        self.tasks_of: dict[str, list[str]] = {}  # agent -> the tasks the plan gives it
+        for t in limits.plan.tasks:
+            self.tasks_of.setdefault(t.agent, []).append(t.id)
 
     def agents(self) -> set[str]:
         """Every agent the plan's tasks may use, fallbacks included."""
@@ -55,9 +58,16 @@ class Admission:
         history: History | None = None,
     ) -> scheduler.SchedState:
         """The scheduler's input; `spent` and `history` matter only when there is a budget."""
-        pending = {t for t, s in states.items() if s == lifecycle.PENDING}
-        agent_for = {**assigned, **self.quotas.moves(self.s.plan.tasks, pending)}
-        agents = {agent_for.get(t.id, t.agent) for t in self.s.plan.tasks}
+        # Per decision, only what a run with cooling agents or a budget needs scans the plan.
+        watch = bool(self.quotas.cooling) or self.s.budget is not None
+        pending = {t for t, s in states.items() if s == lifecycle.PENDING} if watch else set()
+        moves = self.quotas.moves(self.s.plan.tasks, pending) if self.quotas.cooling else {}
+        agent_for = {**assigned, **moves}
+        agents = set(agent_for.values()) | {
+            agent  # an agent some task still uses (its first such task is usually the first)
+            for agent, ids in self.tasks_of.items()
+            if any(agent_for.get(t, agent) == agent for t in ids)
+        }
         budget_left, estimates = None, {}
         if self.s.budget is not None:
             history = history or {}

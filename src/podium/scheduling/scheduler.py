@@ -24,7 +24,12 @@ from podium.plans.graph import remaining_chain, topo_order
 
 PENDING = "pending"
 MERGED = "merged"
-BUSY = frozenset({"running", "verifying", "merging"})  # these hold their files
+# Not a stored state: the engine's word for a dependency about to land (verified and queued,
+# or finished, as `[merge] speculate` says). Its dependents may start, on the tree about to
+# land; it holds its files against every other task but takes no slot.
+LANDING = "landing"
+DONE = frozenset({MERGED, LANDING})  # what a dependent may start after
+BUSY = frozenset({"running", "verifying", "merging", LANDING})  # these hold their files
 BAD = frozenset({"failed", "blocked", "cancelled"})  # these block their dependents
 NOTHING = footprint(())
 
@@ -174,11 +179,13 @@ class Schedule:
     def _starts(self, state: SchedState) -> list[Start]:
         """Ready tasks in rank order that fit the free slots, the caps, the budget, the files."""
         held = sorted(self._view.busy)
-        free = state.max_parallel - len(held)
+        landing = [i for i in held if self._view.state[i] == LANDING]
+        free = state.max_parallel - len(held) + len(landing)
         if free <= 0:
             return []
-        limits = _Limits(state, self, held)
-        files = reduce(Footprint.plus, map(self._footprint, held), NOTHING)
+        working = [i for i in held if self._view.state[i] != LANDING]
+        limits = _Limits(state, self, working)
+        files = reduce(Footprint.plus, map(self._footprint, working), NOTHING)
         chosen: list[Start] = []
         ready = list(self._view.ready)
         heapq.heapify(ready)
@@ -187,11 +194,24 @@ class Schedule:
             mine = self._footprint(i)
             if (limits.active and not limits.admit(i)) or mine.overlaps(files):
                 continue
+            if landing and self._clashes_landing(i, landing):
+                continue
             chosen.append(Start(self.ids[i]))
             files = files.plus(mine)
             if limits.active:
                 limits.take(i)
         return chosen
+
+    def _clashes_landing(self, i: int, landing: list[int]) -> bool:
+        """Task i owns files of a landing task that is not among its own dependencies (a
+        dependent starts on a tree that holds its landing dependencies' work)."""
+        above, todo = set(), list(self.deps[i])
+        while todo:
+            d = todo.pop()
+            if d not in above and self._view.state[d] == LANDING:
+                above.add(d)
+                todo.extend(self.deps[d])
+        return any(j not in above and self.conflicts(i, j) for j in landing)
 
     def _agent_of(self, state: SchedState) -> Callable[[int], str]:
         return lambda i: state.agent_for.get(self.ids[i], self.tasks[i].agent)
@@ -271,7 +291,7 @@ class _View:
         if new == old:
             return
         self.state[i] = new
-        merged = (new == MERGED) - (old == MERGED)
+        merged = (new in DONE) - (old in DONE)
         bad = (new in BAD) - (old in BAD)
         if merged or bad:
             for j in self.plan.rev[i]:
