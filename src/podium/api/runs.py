@@ -293,6 +293,9 @@ def run_plan(
     repo = repo_root(cwd)
     config = load_config(repo)
     plan = plan_path if isinstance(plan_path, Plan) else read_plan(repo, plan_path, options.agent)
+    from podium.api.preflight import preflight
+
+    preflight(repo, plan, config, options.target)  # before anything is written
     store = open_store(repo)
     try:
         with repo_lock(repo, store):

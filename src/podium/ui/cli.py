@@ -138,7 +138,9 @@ def init(force: bool) -> None:
 @main.command()
 @click.argument("plan", type=click.Path(path_type=Path))
 @click.option(
-    "--dry-run", is_flag=True, help="Show waves, critical path and conflicts; run nothing."
+    "--dry-run",
+    is_flag=True,
+    help="Check everything a run needs; show waves, critical path, conflicts; run nothing.",
 )
 @click.option("--max-parallel", type=click.IntRange(1, 256), help="Agents at once.")
 @click.option("--agent", help="Default agent for tasks that name none.")
@@ -181,7 +183,10 @@ def run(
     for note in loaded.notes:
         click.echo(f"podium: note: {note}", err=True)
     if dry_run:
+        from podium.api.preflight import preflight
+
         config = api.load_config(repo)
+        preflight(repo, loaded, config, target)  # the same refusals as a real run
         gates = loaded.gates if loaded.gates is not None else config.gates
         parallel = max_parallel or loaded.max_parallel or config.max_parallel
         click.echo(render.dry_run_text(loaded, parallel, tuple(gates)))
