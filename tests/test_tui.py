@@ -200,6 +200,8 @@ def test_cancel_and_retry_reach_the_running_coordinator(
         assert "cancel requested for slow" in text_of(app, "#said")
         await until(pilot, app, "slow", "cancelled")
         assert row_of(app, "slow")[1] == "cancelled"
+        state = app.query_one("#tasks", DataTable).ordered_columns[1]
+        assert state.content_width >= len("cancelled")  # the column grew: not "cancell"
         await pilot.press("r")  # its second attempt does the work
         await until(pilot, app, "slow", "merged")
         await pilot.press("up", "c")  # keeper: the last thing keeping the run going

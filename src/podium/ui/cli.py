@@ -234,22 +234,20 @@ def status(run_id: str | None, as_json: bool) -> None:
 @click.argument("task")
 @click.option("--run", "run_id", help="Run id (default: the latest).")
 @click.option("--attempt", type=int, help="Attempt number (default: the latest).")
-def logs(task: str, run_id: str | None, attempt: int | None) -> None:
-    """Print the agent's raw output for TASK."""
+@click.option("-f", "--follow", is_flag=True, help="Keep printing while the agent works.")
+@click.option("--raw", is_flag=True, help="The agent's stream as it came, not podium's reading.")
+def logs(task: str, run_id: str | None, attempt: int | None, follow: bool, raw: bool) -> None:
+    """Print what the agent of TASK said and did: one line per message, tool call, error."""
     from podium import api
-    from podium.errors import StateError
+    from podium.api import logs as attempt_logs
 
     repo = api.repo_root()
-    with api.reader(repo) as reader:
-        record = reader.record(run_id)
-    run_row, attempts = record.run, record.attempts_of(task)
-    if not attempts:
-        raise StateError(f"task {task!r} has no attempts in run {run_row.id}")
-    n = attempt or attempts[-1].n
-    path = api.state_dir(repo) / "logs" / run_row.id / task / f"a{n}.log"
-    if not path.exists():
-        raise StateError(f"no log for {task} attempt {n} (looked for {path})")
-    click.echo(path.read_text(encoding="utf-8", errors="replace"), nl=False)
+    if not follow:
+        text = attempt_logs.read_log(repo, task, run_id, attempt, raw)
+        click.echo(text, nl=False)
+        return
+    for chunk in attempt_logs.follow_log(repo, task, run_id, attempt, raw):
+        click.echo(chunk, nl=False)
 
 
 @main.command()
