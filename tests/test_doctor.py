@@ -64,9 +64,7 @@ def test_doctor_outside_a_repository(tmp_path: Path) -> None:
     assert proc.returncode == 1 and "not inside a git repository" in proc.stdout
 
 
-def test_agents_install_then_found_from_another_repository(
-    calc_repo: Path, tmp_path: Path
-) -> None:
+def test_agents_install_then_found_from_another_repository(calc_repo: Path, tmp_path: Path) -> None:
     """Installed once into podium's data directory, an agent is found from any repository,
     with no PATH change; `podium agents` says where."""
     data = Path(os.environ["XDG_DATA_HOME"])

@@ -132,7 +132,10 @@ def init(force: bool) -> None:
     repo = api.repo_root()
     path, gates = api.init_repo(repo, force)
     click.echo(f"wrote {path.relative_to(repo)} (gates: {', '.join(gates) or 'none detected'})")
-    click.echo("next: podium run PLAN.yaml   (see docs/plan-format.md)")
+    click.echo('next: podium -g "a goal" (plans it, shows the plan, runs it), or write a plan')
+    click.echo(
+        "      and check it with `podium run plan.yaml --dry-run` (podium's docs/plan-format.md)"
+    )
 
 
 @main.command()
