@@ -18,7 +18,7 @@ EXAMPLE = ROOT / "examples" / "rate-limiting"
 
 def readme_plan() -> str:
     text = (ROOT / "README.md").read_text()
-    found = re.search(r"A plan[^\n]*:\n\n```yaml\n(.*?)```", text, re.S)
+    found = re.search(r"\nA plan \(.*?\):\n\n```yaml\n(.*?)```", text, re.S)
     assert found, "README.md has no example plan"
     return found.group(1)
 

@@ -196,6 +196,12 @@ def test_cancel_and_retry_reach_the_running_coordinator(
 
     async def scenario(pilot: Pilot[None]) -> None:
         assert row_of(app, "slow")[1] == "running"
+        log = app.query_one("#log", Log)  # keeper, selected: its output while it still runs
+        for _ in range(150):
+            if log.lines == ["keeping the run alive"]:
+                break
+            await pilot.pause(0.2)
+        assert log.lines == ["keeping the run alive"]
         await pilot.press("down", "c")  # slow: its first attempt hangs
         assert "cancel requested for slow" in text_of(app, "#said")
         await until(pilot, app, "slow", "cancelled")
