@@ -2,7 +2,7 @@
 
 usage: fake_agent.py WORKTREE OP... where OP is one of
   sleep S | write PATH TEXT | replace PATH OLD NEW | delete PATH | say TEXT | commit MESSAGE
-  | exit CODE | hang
+  | exit CODE | hang | wait-for PATH (an absolute path: until it exists)
   | first-attempt-hang (hangs only when PODIUM_ATTEMPT is 1)
   | need-model M (exits 1 unless podium launched it with model M)
 """
@@ -50,6 +50,10 @@ def main(argv: list[str]) -> int:
             ops = ops[1:]
         elif op == "exit":
             return int(ops[0])
+        elif op == "wait-for":
+            while not Path(ops[0]).exists():
+                time.sleep(0.05)
+            ops = ops[1:]
         elif op == "hang" or (
             op == "first-attempt-hang" and os.environ.get("PODIUM_ATTEMPT") == "1"
         ):

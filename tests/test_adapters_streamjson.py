@@ -68,7 +68,8 @@ def test_availability(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     monkeypatch.delenv("MY_KEY", raising=False)
     missing = AgentConfig(bin=str(tmp_path / "nope"))
-    assert sj.check("claude", missing, (2, 1), "ANTHROPIC_API_KEY").why == sj.NOT_INSTALLED
+    why = sj.check("claude", missing, (2, 1), "ANTHROPIC_API_KEY").why
+    assert why.startswith("not installed (`podium agents install claude`")
     old = AgentConfig(bin=fake_cli(tmp_path, "old", "2.0.9 (Claude Code)"))
     got = sj.check("claude", old, (2, 1), "ANTHROPIC_API_KEY")
     assert (got.usable, got.version, got.why) == (

@@ -62,3 +62,39 @@ def test_doctor_finds_a_gate_that_cannot_run(calc_repo: Path) -> None:
 def test_doctor_outside_a_repository(tmp_path: Path) -> None:
     proc = podium(tmp_path, "doctor")
     assert proc.returncode == 1 and "not inside a git repository" in proc.stdout
+
+
+def test_agents_install_then_found_from_another_repository(calc_repo: Path, tmp_path: Path) -> None:
+    """Installed once into podium's data directory, an agent is found from any repository,
+    with no PATH change; `podium agents` says where."""
+    data = Path(os.environ["XDG_DATA_HOME"])
+    bare = {"PATH": "/usr/local/bin:/usr/bin:/bin"}  # node, not the checkout's .tools/bin
+    before = json.loads(podium(calc_repo, "agents", "--json", env=bare).stdout)
+    assert next(r for r in before if r["agent"] == "qwen")["why"].startswith(
+        "not installed (`podium agents install qwen`"
+    )
+    done = podium(tmp_path, "agents", "install", "qwen", "--from", str(TOOLS_BIN.parent), env=bare)
+    assert done.returncode == 0, done.stderr
+    tools_bin = data / "podium" / "tools" / "bin"
+    assert f"agents installed in {tools_bin}" in done.stdout
+    rows = json.loads(podium(calc_repo, "agents", "--json", env=bare).stdout)
+    qwen = next(r for r in rows if r["agent"] == "qwen")
+    assert qwen["where"] == str(tools_bin / "qwen")
+    assert qwen["version"] and "not installed" not in qwen["why"]
+    listed = podium(calc_repo, "agents", env=bare).stdout
+    assert f"({tools_bin / 'qwen'})" in listed
+
+
+def test_agents_install_refuses_an_unknown_name(tmp_path: Path) -> None:
+    proc = podium(tmp_path, "agents", "install", "qwen", "cursor")
+    assert proc.returncode == 2
+    assert "podium agents install: unknown agent 'cursor' (known: claude, codex" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (Path(os.environ["XDG_DATA_HOME"]) / "podium").exists()
+
+
+def test_agents_install_from_a_directory_that_is_not_a_tools_directory(tmp_path: Path) -> None:
+    proc = podium(tmp_path, "agents", "install", "qwen", "--from", str(tmp_path))
+    assert proc.returncode == 2
+    assert f"--from {tmp_path}: not a tools directory (no npm/ in it)" in proc.stderr
+    assert not (Path(os.environ["XDG_DATA_HOME"]) / "podium").exists()

@@ -38,6 +38,9 @@ def test_the_written_config_reads_back_as_the_defaults_with_the_gates() -> None:
     text = render_config(["ruff check .", 'pytest -k "not slow"'])
     config = parse_config(tomllib.loads(text), "podium.toml")
     assert config == Config(gates=("ruff check .", 'pytest -k "not slow"'))
+    assert not config.gate_attempts  # so the comment must not say "on every task's result"
+    assert "the gates run on each merge, on exactly the merged tree" in text
+    assert "also on each task's own\n# result with `[merge] gate_attempts = true`" in text
 
 
 def test_init_writes_podium_toml_once_and_only_overwrites_when_forced(calc_repo: Path) -> None:

@@ -22,7 +22,12 @@ from conftest import CALC, PYTHON, agent, make_repo
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "bench" / "out"
-CHROMIUM = "/usr/bin/chromium"
+# Only headless use: the headless shell (fewer packages) or the full browser, or PODIUM_CHROMIUM.
+CHROMIUM = os.environ.get("PODIUM_CHROMIUM") or next(
+    (p for p in ("/usr/bin/chromium-headless-shell", "/usr/bin/chromium") if Path(p).exists()),
+    "/usr/bin/chromium-headless-shell",
+)
+PLANNING_USD = 0.25
 
 
 def task(id: str, ops: list[str], **extra: Any) -> dict[str, Any]:
@@ -80,11 +85,13 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         assert proc.returncode == 1, proc.stdout + proc.stderr
         store = Store(path / ".podium" / "podium.db")
         for i, a in enumerate(store.attempts("r1")):
-            model = "sonnet-4" if i % 2 else "opus-4"
+            model = "openrouter/anthropic/claude-sonnet-4.5" if i % 2 else "opus-4"
             tokens = {"input_tokens": 4000 + 900 * i, "output_tokens": 600 + 150 * i}
             store.update_attempt(
                 "r1", a.task_id, a.n, model=model, cost_usd=0.1 + 0.07 * i, **tokens
             )
+        planning = {"cost_usd": PLANNING_USD, "input_tokens": 9000, "output_tokens": 800}
+        store.add_event("r1", None, 1.0, "run.coordination", planning)  # as `podium -g` records
         store.close()
         yield path
 
@@ -153,6 +160,7 @@ def test_report_data_of_a_real_run(repo: Path) -> None:
     for key in ("task", "agent", "model"):
         assert sum(r["cost"] for r in data["costs"][key]) == pytest.approx(total)
     assert [r["name"] for r in data["costs"]["agent"]] == ["command"]
+    assert data["coordination"] == {"calls": 1, "cost": PLANNING_USD}
 
 
 def test_the_report_command_writes_one_self_contained_file(repo: Path) -> None:
@@ -172,7 +180,7 @@ def test_the_report_command_writes_one_self_contained_file(repo: Path) -> None:
 
 def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess[str]:
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: scripts/test installs Debian's chromium")
+        pytest.fail(f"{CHROMIUM} is missing: scripts/test installs chromium-headless-shell")
     flags = [
         "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -221,3 +229,43 @@ def test_chromium_draws_the_timeline_and_the_graph(repo: Path, tmp_path: Path) -
     assert shot.stat().st_size > 20_000
     shutil.copy(page, SHOTS / "report.html")
     print(f"report screenshot: {shot} (page: {SHOTS / 'report.html'})")
+
+
+MEASURE = """<script>
+for (const box of document.querySelectorAll("#costs > div[data-costs]")) {
+  const t = box.querySelector("table");
+  box.setAttribute("data-fits", t.scrollWidth <= box.clientWidth ? "yes" : "no");
+  box.setAttribute("data-inside", box.getBoundingClientRect().right <= innerWidth ? "yes" : "no");
+}
+</script></body>"""
+
+
+def test_the_total_counts_planning_and_every_cost_table_fits_at_1200px(
+    repo: Path, tmp_path: Path
+) -> None:
+    """The cards' total is what `podium cost` calls the total (agents + planning), money has
+    one precision, and the cost tables (long model names included) fit a 1200 px window."""
+    page = tmp_path / "report.html"
+    done = subprocess.run([sys.executable, "-m", "podium", "report", "-o", str(page)], cwd=repo)
+    assert done.returncode == 0
+    measured = tmp_path / "measured.html"
+    measured.write_text(page.read_text().replace("</body>", MEASURE, 1))
+    dom = chromium(
+        "--window-size=1200,900", "--dump-dom", measured.as_uri(), profile=tmp_path / "profile"
+    ).stdout
+    assert 'data-drawn="yes"' in dom
+    for key in ("task", "agent", "model"):
+        found = re.search(rf'data-costs="{key}" data-fits="(\w+)" data-inside="(\w+)"', dom)
+        assert found and found.groups() == ("yes", "yes"), (key, found and found.groups())
+    with Reader(repo / ".podium" / "podium.db") as reader:
+        record = reader.record("r1")
+    total = sum(a.cost_usd for a in record.attempts) + PLANNING_USD
+    assert f"<b>${total:.4f} of $3.0000</b>" in dom
+    assert f"(planning ${PLANNING_USD:.4f} included)" in dom
+    assert f"planning: ${PLANNING_USD:.4f} (1 call, not in the tables above)" in dom
+    amounts = re.findall(r"\$\d+\.(\d+)", dom.split('id="costs"')[1])
+    assert amounts and {len(cents) for cents in amounts} == {4}
+    cost = subprocess.run(
+        [sys.executable, "-m", "podium", "cost", "r1"], cwd=repo, capture_output=True, text=True
+    ).stdout
+    assert f"${total:.4f} in all" in cost

@@ -196,10 +196,18 @@ def test_cancel_and_retry_reach_the_running_coordinator(
 
     async def scenario(pilot: Pilot[None]) -> None:
         assert row_of(app, "slow")[1] == "running"
+        log = app.query_one("#log", Log)  # keeper, selected: its output while it still runs
+        for _ in range(150):
+            if log.lines == ["keeping the run alive"]:
+                break
+            await pilot.pause(0.2)
+        assert log.lines == ["keeping the run alive"]
         await pilot.press("down", "c")  # slow: its first attempt hangs
         assert "cancel requested for slow" in text_of(app, "#said")
         await until(pilot, app, "slow", "cancelled")
         assert row_of(app, "slow")[1] == "cancelled"
+        state = app.query_one("#tasks", DataTable).ordered_columns[1]
+        assert state.content_width >= len("cancelled")  # the column grew: not "cancell"
         await pilot.press("r")  # its second attempt does the work
         await until(pilot, app, "slow", "merged")
         await pilot.press("up", "c")  # keeper: the last thing keeping the run going

@@ -35,7 +35,9 @@ def render_config(gates: list[str]) -> str:
     defaults = Config()
     return (
         "# podium's settings for this repository: see docs/configuration.md\n"
-        f"gates = [{quoted}]          # run on every task's result and on every merge\n"
+        f"gates = [{quoted}]\n"
+        "# the gates run on each merge, on exactly the merged tree; also on each task's own\n"
+        "# result with `[merge] gate_attempts = true`\n"
         'ownership = "fail"           # changes outside a task\'s `files`: fail | warn\n'
         f"max_parallel = {defaults.max_parallel}\n\n"
         "[worktrees]\n"

@@ -46,5 +46,5 @@ def test_demo_says_how_to_install_missing_agents(tmp_path: Path) -> None:
         timeout=60,
     )
     assert proc.returncode == 2
-    assert "scripts/install-agents claude gemini" in proc.stderr
+    assert "run `podium agents install claude gemini`" in proc.stderr
     assert not (tmp_path / "inventory").exists()

@@ -9,6 +9,7 @@ from podium.agents.base import AgentEvent, Availability, Job, Launch, Verdict
 from podium.config import AgentConfig
 
 PLACEHOLDERS = ("{prompt}", "{prompt_file}", "{worktree}", "{task_id}")
+TAIL = 3  # output lines a failure reason quotes
 
 
 _PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS))
@@ -42,4 +43,8 @@ class CommandAdapter:
             return Verdict(False, "the command reported an error")
         if exit_code == 0:
             return Verdict(True)
-        return Verdict(False, f"command exited with status {exit_code}")
+        said = [e.text.strip() for e in events if e.kind == "text" and e.text.strip()]
+        last = " / ".join(said[-TAIL:])
+        return Verdict(
+            False, f"command exited with status {exit_code}" + (f": {last}" if last else "")
+        )

@@ -31,7 +31,6 @@ import functools
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from podium.agents import streamjson as sj
+from podium.agents import tools
 from podium.agents.base import AgentEvent, Availability, Job, Launch, Verdict
 from podium.agents.opencode import openai_url
 from podium.config import AgentConfig
@@ -59,9 +59,9 @@ class CopilotAdapter:
     name = NAME
 
     def available(self, config: AgentConfig | None = None) -> Availability:
-        path = shutil.which(sj.executable(NAME, config))
+        path = tools.find(sj.executable(NAME, config))
         if path is None:
-            return Availability(False, why=sj.NOT_INSTALLED)
+            return Availability(False, why=tools.not_installed(NAME))
         version, problem = probe_version(path)
         if problem:
             return Availability(False, why=problem)

@@ -1,4 +1,9 @@
-"""Owns agent processes: spawn in their own group, stream to a log, time out, kill the group."""
+"""Owns agent processes: spawn in their own group, stream to a log, time out, kill the group.
+
+Each attempt has two logs, both written line by line as the agent works: `a<n>.log`, what
+the adapter read from the stream (a message, a tool call, an error: one line each; what
+`podium logs` and `podium live` show), and `a<n>.raw.log`, the agent's stream as it came.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from podium.agents.base import Adapter, AgentEvent, Launch
 
@@ -48,6 +54,27 @@ class Outcome:
         if self.killed == "budget":
             return "agent stopped: it passed the task's budget"
         return ""
+
+
+def raw_log(log_path: Path) -> Path:
+    """Where the raw stream of the attempt whose readable log is `log_path` goes."""
+    return log_path.with_name(f"{log_path.stem}.raw{log_path.suffix}")
+
+
+def event_line(event: AgentEvent) -> str | None:
+    """An event as one readable log line; None for those a person does not read (usage)."""
+    text = " ".join(event.text.split())
+    if event.kind == "text":
+        return event.text  # as the agent said it: a command agent's log is its output
+    if event.kind == "tool":
+        return f"→ {text}"
+    if event.kind == "error":
+        return f"! error: {text}"
+    if event.kind == "rate_limit":
+        return f"! rate limited {text}".rstrip()
+    if event.kind == "result" and event.is_error:
+        return f"= failed: {text}"
+    return None
 
 
 def agent_env(launch: Launch, home: Path, inherit: bool) -> dict[str, str]:
@@ -103,8 +130,9 @@ async def run_agent(
         on_start(proc.pid)
     events: list[AgentEvent] = []
     last = [time.monotonic(), 0.0]  # last output time, over-budget flag
-    with log_path.open("ab") as log:
-        reader = asyncio.create_task(_pump(proc, adapter, log, events, last, limits))
+    # unbuffered: each line is in the file as soon as it arrives (`podium logs -f`, `live`)
+    with log_path.open("ab", buffering=0) as log, raw_log(log_path).open("ab", buffering=0) as raw:
+        reader = asyncio.create_task(_pump(proc, adapter, (log, raw), events, last, limits))
         killed = await _supervise(proc, limits, last, cancelled)
         kill_group(proc.pid)
         with contextlib.suppress(asyncio.TimeoutError):
@@ -116,13 +144,13 @@ async def run_agent(
 async def _pump(
     proc: asyncio.subprocess.Process,
     adapter: Adapter,
-    log: object,
+    logs: tuple[BinaryIO, BinaryIO],
     events: list[AgentEvent],
     last: list[float],
     limits: Limits,
 ) -> None:
     assert proc.stdout is not None
-    write = log.write  # type: ignore[attr-defined]
+    readable, raw_stream = logs
     while True:
         try:
             raw = await proc.stdout.readline()
@@ -131,11 +159,14 @@ async def _pump(
         if not raw:
             return
         last[0] = time.monotonic()
-        write(raw)
+        raw_stream.write(raw)
         line = raw.decode("utf-8", "replace").rstrip("\r\n")
         with contextlib.suppress(Exception):  # an adapter's parse error never stops the run
             new = adapter.parse(line)
             events.extend(new)
+            shown = [text for text in map(event_line, new) if text is not None]
+            if shown:
+                readable.write(("\n".join(shown) + "\n").encode("utf-8", "replace"))
             if (
                 limits.budget is not None
                 and limits.price is not None

@@ -11,17 +11,16 @@ import functools
 import json
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from podium.agents import tools
 from podium.agents.base import AgentEvent, Availability, Verdict
 from podium.config import AgentConfig
 
-NOT_INSTALLED = "not installed (scripts/install-agents installs it into .tools/bin)"
 _ARG_KEYS = ("file_path", "path", "filePath", "absolute_path", "command", "cmd", "pattern", "query")
 
 
@@ -193,17 +192,20 @@ def key_env(config: AgentConfig | None, default_var: str, target: str) -> dict[s
 
 
 def executable(name: str, config: AgentConfig | None) -> str:
-    """What argv[0] should be: the configured binary, else the CLI's name (found on PATH)."""
-    return config.bin if config and config.bin else name
+    """What argv[0] should be: the configured binary, else the CLI found on PATH or in
+    podium's tools directory, else its bare name (which then fails to start, and says so)."""
+    if config and config.bin:
+        return config.bin
+    return tools.find(name) or name
 
 
 def check(
     name: str, config: AgentConfig | None, minimum: tuple[int, int], key_var: str
 ) -> Availability:
     """Installed, at least `minimum` (major, minor), and a key to give it."""
-    path = shutil.which(executable(name, config))
+    path = tools.find(executable(name, config))
     if path is None:
-        return Availability(False, why=NOT_INSTALLED)
+        return Availability(False, why=tools.not_installed(name))
     version, problem = probe_version(path)
     if problem:
         return Availability(False, why=problem)

@@ -5,8 +5,11 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
+import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,21 +27,54 @@ class Finding:
 
 
 def agent_rows(repo: Path | None) -> list[dict[str, object]]:
-    """Each registered agent: usable or why not, with its version."""
-    from podium.agents import registry
+    """Each registered agent: usable or why not, its version, and where its CLI was found."""
+    from podium.agents import registry, tools
     from podium.config import Config, load_config
 
     config = load_config(repo) if repo is not None else Config()
     rows: list[dict[str, object]] = []
     for name in registry.names():
+        own = config.agents.get(name)
+        where = "" if name == "command" else tools.find(own.bin if own and own.bin else name)
         try:
-            state = registry.get(name).available(config.agents.get(name))
+            state = registry.get(name).available(own)
             rows.append(
-                {"agent": name, "usable": state.usable, "version": state.version, "why": state.why}
+                {
+                    "agent": name,
+                    "usable": state.usable,
+                    "version": state.version,
+                    "why": state.why,
+                    "where": where or "",
+                }
             )
         except Exception as exc:  # a broken plug-in must not hide the others
-            rows.append({"agent": name, "usable": False, "version": "", "why": f"error: {exc}"})
+            row = {"agent": name, "usable": False, "version": "", "why": f"error: {exc}"}
+            rows.append({**row, "where": where or ""})
     return rows
+
+
+def install_agents(names: Sequence[str], source: Path | None = None, verbose: bool = False) -> int:
+    """Install the pinned agent CLIs into podium's tools directory; the installer's status.
+
+    `source`: another tools directory with the same pins to copy from instead of downloading.
+    """
+    from podium.agents import tools
+    from podium.errors import ConfigError
+
+    unknown = [n for n in names if n not in tools.INSTALLABLE]
+    if unknown:
+        known = ", ".join(tools.INSTALLABLE)
+        raise ConfigError(f"podium agents install: unknown agent {unknown[0]!r} (known: {known})")
+    script = tools.installer()
+    if script is None:
+        raise PodiumError(
+            "podium agents install: this copy of podium has no installer; install the CLIs "
+            f"yourself and put them on PATH or in {tools.tools_dir() / 'bin'}"
+        )
+    flags = [*(["-v"] if verbose else []), *(["--from", str(source)] if source else [])]
+    env = {**os.environ, "PODIUM_TOOLS_DIR": str(tools.tools_dir())}
+    argv = ["bash", str(script), *flags, *names]
+    return subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, check=False).returncode
 
 
 def git_version() -> tuple[int, ...]:
@@ -115,3 +151,10 @@ def diagnose(cwd: Path) -> list[Finding]:
         )
     )
     return findings
+
+
+def tools_bin() -> Path:
+    """Where `podium agents install` links the CLIs; podium looks there after PATH."""
+    from podium.agents import tools
+
+    return tools.tools_dir() / "bin"

@@ -323,6 +323,9 @@ def run_plan(
         plan = assign_agents(repo, plan_path)[0]
     else:
         plan = read_plan(repo, plan_path, options.agent)
+    from podium.api.preflight import preflight
+
+    preflight(repo, plan, config, options.target)  # before anything is written
     store = open_store(repo)
     try:
         with repo_lock(repo, store):

@@ -42,7 +42,7 @@ class LocalExecutor:
             return AttemptResult(None, failure)
         outcome = await self._run_agent(request, hooks)
         faults.point("agent-exited")
-        failure = outcome.reason or _judge(request, outcome)
+        failure = outcome.reason or _judge(self.repo, request, outcome)
         if failure is not None:
             return AttemptResult(outcome, failure)
         head = await asyncio.to_thread(
@@ -92,7 +92,30 @@ class LocalExecutor:
         )
 
 
-def _judge(request: AttemptRequest, outcome: runner.Outcome) -> str | None:
+def _judge(repo: Path, request: AttemptRequest, outcome: runner.Outcome) -> str | None:
     code = outcome.exit_code if outcome.exit_code is not None else -1
     verdict = registry.get(request.task.agent).verdict(code, outcome.events)
-    return None if verdict.ok else verdict.reason
+    if verdict.ok:
+        return None
+    if request.task.agent == "command":
+        return verdict.reason + _fresh_tree_hint(repo, request)
+    return verdict.reason
+
+
+def _fresh_tree_hint(repo: Path, request: AttemptRequest) -> str:
+    """A command failed: name the files it was given that the committed tree lacks."""
+    worktree = request.worktree
+    missing = [
+        arg
+        for arg in request.task.command
+        if "{" not in arg
+        and not Path(arg).is_absolute()
+        and (repo / arg).is_file()
+        and not (worktree / arg).exists()
+    ]
+    if missing:
+        return (
+            f" ({', '.join(repr(m) for m in missing)} is not committed: attempts run in a "
+            "fresh worktree of the committed tree, where untracked files are absent)"
+        )
+    return " (it ran in a fresh worktree of the committed tree: untracked files are absent)"

@@ -7,6 +7,7 @@ one write a front end may make, a request to cancel or retry a task (the engine 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from dataclasses import dataclass, replace
@@ -45,11 +46,12 @@ def lease_holder(lock: Path) -> int | None:
 
 def last_sign_of_life(state: Path, attempt: AttemptRow) -> float:
     """When an attempt was last seen alive: its log's last write, else its start."""
-    log = state / "logs" / attempt.run_id / attempt.task_id / f"a{attempt.n}.log"
-    try:
-        return max(attempt.started_at, log.stat().st_mtime)
-    except OSError:
-        return attempt.started_at
+    folder = state / "logs" / attempt.run_id / attempt.task_id
+    seen = [attempt.started_at]
+    for name in (f"a{attempt.n}.log", f"a{attempt.n}.raw.log"):  # readable, raw stream
+        with contextlib.suppress(OSError):
+            seen.append((folder / name).stat().st_mtime)
+    return max(seen)
 
 
 Busy = sqlite3.OperationalError  # the store was busy past its timeout: try again later

@@ -133,13 +133,18 @@ def init(force: bool) -> None:
     repo = api.repo_root()
     path, gates = api.init_repo(repo, force)
     click.echo(f"wrote {path.relative_to(repo)} (gates: {', '.join(gates) or 'none detected'})")
-    click.echo("next: podium run PLAN.yaml   (see docs/plan-format.md)")
+    click.echo('next: podium -g "a goal" (plans it, shows the plan, runs it), or write a plan')
+    click.echo(
+        "      and check it with `podium run plan.yaml --dry-run` (podium's docs/plan-format.md)"
+    )
 
 
 @main.command()
 @click.argument("plan", type=click.Path(path_type=Path))
 @click.option(
-    "--dry-run", is_flag=True, help="Show waves, critical path and conflicts; run nothing."
+    "--dry-run",
+    is_flag=True,
+    help="Check everything a run needs; show waves, critical path, conflicts; run nothing.",
 )
 @click.option("--max-parallel", type=click.IntRange(1, 256), help="Agents at once.")
 @click.option("--agent", help="Default agent for tasks that name none.")
@@ -182,7 +187,10 @@ def run(
     for note in loaded.notes:
         click.echo(f"podium: note: {note}", err=True)
     if dry_run:
+        from podium.api.preflight import preflight
+
         config = api.load_config(repo)
+        preflight(repo, loaded, config, target)  # the same refusals as a real run
         gates = loaded.gates if loaded.gates is not None else config.gates
         parallel = max_parallel or loaded.max_parallel or config.max_parallel
         choices = api.agent_choices(repo, plan, agent)
@@ -231,22 +239,20 @@ def status(run_id: str | None, as_json: bool) -> None:
 @click.argument("task")
 @click.option("--run", "run_id", help="Run id (default: the latest).")
 @click.option("--attempt", type=int, help="Attempt number (default: the latest).")
-def logs(task: str, run_id: str | None, attempt: int | None) -> None:
-    """Print the agent's raw output for TASK."""
+@click.option("-f", "--follow", is_flag=True, help="Keep printing while the agent works.")
+@click.option("--raw", is_flag=True, help="The agent's stream as it came, not podium's reading.")
+def logs(task: str, run_id: str | None, attempt: int | None, follow: bool, raw: bool) -> None:
+    """Print what the agent of TASK said and did: one line per message, tool call, error."""
     from podium import api
-    from podium.errors import StateError
+    from podium.api import logs as attempt_logs
 
     repo = api.repo_root()
-    with api.reader(repo) as reader:
-        record = reader.record(run_id)
-    run_row, attempts = record.run, record.attempts_of(task)
-    if not attempts:
-        raise StateError(f"task {task!r} has no attempts in run {run_row.id}")
-    n = attempt or attempts[-1].n
-    path = api.state_dir(repo) / "logs" / run_row.id / task / f"a{n}.log"
-    if not path.exists():
-        raise StateError(f"no log for {task} attempt {n} (looked for {path})")
-    click.echo(path.read_text(encoding="utf-8", errors="replace"), nl=False)
+    if not follow:
+        text = attempt_logs.read_log(repo, task, run_id, attempt, raw)
+        click.echo(text, nl=False)
+        return
+    for chunk in attempt_logs.follow_log(repo, task, run_id, attempt, raw):
+        click.echo(chunk, nl=False)
 
 
 @main.command()

@@ -178,8 +178,8 @@ def run_demo(where: Path | None, keep: bool) -> int:
     if missing:
         raise PodiumError(
             f"the demo drives real agent CLIs and {', '.join(missing)} is not installed: run "
-            f"`scripts/install-agents {' '.join(AGENTS)}` and put .tools/bin on PATH "
-            "(scripts/demo does both)"
+            f"`podium agents install {' '.join(AGENTS)}` (podium finds them there from any "
+            "repository; scripts/demo does it)"
         )
     base = Path(where) if where else Path(tempfile.mkdtemp(prefix="podium-demo-"))
     repo = make_repo(base)
@@ -223,6 +223,11 @@ def summarize(repo: Path, run_id: str, served: dict[str, Any], base: Path, keep:
     print(f"\nmain now:\n{log}")
     if keep:
         print(f"kept: {repo}  (try: cd {repo} && podium status && podium report)")
+    if shutil.which("podium") is None:
+        print(
+            "`podium` is not on PATH: scripts/demo links it into ~/.local/bin; or install it "
+            "with `pipx install PATH-TO-PODIUM` (or `pip install --user PATH-TO-PODIUM`)"
+        )
     else:
         shutil.rmtree(base, ignore_errors=True)
     return code

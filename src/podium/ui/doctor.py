@@ -13,10 +13,13 @@ from podium.api import doctor
 from podium.errors import PodiumError
 
 
-@click.command("agents")
+@click.group("agents", invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def agents_command(as_json: bool) -> None:
-    """Each agent: found, version, usable or why not."""
+@click.pass_context
+def agents_command(ctx: click.Context, as_json: bool) -> None:
+    """Each agent: usable or why not, its version, where it was found."""
+    if ctx.invoked_subcommand is not None:
+        return
     from podium import api
 
     try:
@@ -30,8 +33,26 @@ def agents_command(as_json: bool) -> None:
     for row in rows:
         mark = "ok " if row["usable"] else "-- "
         version = f" {row['version']}" if row["version"] else ""
+        where = f"  ({row['where']})" if row["where"] else ""
         why = "" if row["usable"] else f"  {row['why']}"
-        click.echo(f"{mark}{row['agent']:<10}{version}{why}")
+        click.echo(f"{mark}{row['agent']:<10}{version}{where}{why}")
+
+
+@agents_command.command("install")
+@click.argument("names", nargs=-1)
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Copy from another tools directory with the same pins (no download).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Say what is being done.")
+def install_command(names: tuple[str, ...], source: Path | None, verbose: bool) -> None:
+    """Install the pinned agent CLIs (default: all) where podium finds them from any repository."""
+    code = doctor.install_agents(names, source, verbose)
+    if code == 0:
+        click.echo(f"agents installed in {doctor.tools_bin()} (`podium agents` lists them)")
+    sys.exit(code)
 
 
 @click.command("doctor")

@@ -52,7 +52,7 @@ def cost_text(data: dict[str, Any]) -> str:
         f"${data['coordination']['cost_usd']:.4f})"
     ]
     if data["budget_usd"] is not None:
-        lines.append(f"budget ${data['budget_usd']:.2f}, left ${data['budget_left_usd']:.4f}")
+        lines.append(f"budget ${data['budget_usd']:.4f}, left ${data['budget_left_usd']:.4f}")
     for title, key in (("task", "by_task"), ("agent", "by_agent"), ("model", "by_model")):
         lines.append(f"by {title}:")
         for name, row in sorted(data[key].items()):

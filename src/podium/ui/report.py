@@ -159,7 +159,14 @@ def report_data(record: RunRecord, now: float | None = None) -> dict[str, Any]:
         "slots": 1 + max(rows.slots.values(), default=-1),
         "tasks": [task_data(rows, task, where[task.id]) for task in rows.plan.tasks],
         "costs": costs(rows.attempts),
+        "coordination": coordination(record),
     }
+
+
+def coordination(record: RunRecord) -> dict[str, Any]:
+    """The planner's call(s) for this run: what `podium cost` counts as coordination."""
+    calls = [e.data for e in record.events_of("run.coordination")]
+    return {"calls": len(calls), "cost": sum(float(d.get("cost_usd", 0.0)) for d in calls)}
 
 
 def task_data(rows: Rows, task: Task, where: tuple[int, int]) -> dict[str, Any]:

@@ -157,7 +157,7 @@ class LiveApp(App[None]):
         table = self.query_one("#tasks", DataTable)
         for task in self.view.tasks:
             for column, value in zip(COLUMNS, cells(task, now), strict=True):
-                table.update_cell(task.id, column, value)
+                table.update_cell(task.id, column, value, update_width=True)  # "cancelled" whole
         self.query_one("#summary", Static).update(self.summary(now))
         self.draw_budget()
         self.draw_selected()

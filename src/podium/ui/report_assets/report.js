@@ -19,7 +19,7 @@
   function tip(node, text) { node.append(sv("title", {}, text)); return node; }
   function colour(name) { return "var(--" + name + ", #999)"; }
   function pill(name) { return el("span", { class: "pill", style: "background:" + colour(name) }, name); }
-  function money(x) { return "$" + (x || 0).toFixed(x && x < 0.1 ? 4 : 2); }
+  function money(x) { return "$" + (x || 0).toFixed(4); }  // one precision everywhere, as `podium cost`
   function dur(s) {
     if (s === null || s === undefined) return "-";
     if (s < 60) return s.toFixed(1) + " s";
@@ -35,7 +35,8 @@
     const run = DATA.run;
     const states = {};
     for (const t of DATA.tasks) states[t.state] = (states[t.state] || 0) + 1;
-    const cost = DATA.tasks.reduce((s, t) => s + t.cost, 0);
+    const planning = DATA.coordination.cost;  // the planner's call, as `podium cost` counts it
+    const cost = DATA.tasks.reduce((s, t) => s + t.cost, 0) + planning;
     const busy = phases.reduce((s, p) => s + (p.end - p.start), 0);
     const agentTime = phases.filter((p) => p.kind === "agent").reduce((s, p) => s + (p.end - p.start), 0);
     const tokens = DATA.costs.task.reduce((s, r) => s + r.input + r.output, 0);
@@ -51,7 +52,8 @@
         card(dur(run.wall), "wall time"),
         card((states.merged || 0) + " / " + DATA.tasks.length, "tasks merged"),
         card(String(attempts.length), "attempts"),
-        card(money(cost) + (run.budget !== null ? " of " + money(run.budget) : ""), over ? "total cost: over budget" : "total cost", over ? "over" : ""),
+        card(money(cost) + (run.budget !== null ? " of " + money(run.budget) : ""),
+          (over ? "total cost: over budget" : "total cost") + (planning ? " (planning " + money(planning) + " included)" : ""), over ? "over" : ""),
         card(tokens.toLocaleString(), "tokens in + out"),
         card(dur(agentTime), "agent time"),
         card((run.wall > 0 ? (busy / run.wall).toFixed(1) : "0") + "×", "busy time / wall time"),
@@ -227,6 +229,8 @@
         rows.map((r) => [r.name, r.attempts, r.input.toLocaleString(), r.output.toLocaleString(), money(r.cost),
           el("div", { class: "costbar", style: "width:" + Math.round((r.cost / top) * 100) + "%" })]), [1, 2, 3, 4])));
     }
+    const c = DATA.coordination;
+    if (c.calls) box.append(el("p", { "data-costs": "planning" }, "planning: " + money(c.cost) + " (" + c.calls + (c.calls === 1 ? " call" : " calls") + ", not in the tables above)"));
     if (!total) box.append(el("p", { class: "muted" }, "No attempt reported a cost (agents that print no usage, such as the command agent, cost nothing here)."));
   }
 
