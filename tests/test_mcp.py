@@ -131,6 +131,15 @@ def silence_after(repo: Path, seconds: int) -> None:
     git(repo, "commit", "-qm", "config")
 
 
+def agent_pid(repo: Path) -> int | None:
+    db = sqlite3.connect(repo / ".podium" / "podium.db")
+    try:
+        row = db.execute("SELECT pid FROM attempts WHERE pid IS NOT NULL").fetchone()
+    finally:
+        db.close()
+    return int(row[0]) if row else None
+
+
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -244,6 +253,8 @@ def test_wait_says_when_the_run_s_process_died(calc_repo: Path) -> None:
         with anyio.fail_after(60):
             while (await call(client, "status"))["counts"].get("running") != 1:
                 await anyio.sleep(0.2)
+            while not agent_pid(calc_repo):  # running, and its agent spawned
+                await anyio.sleep(0.1)
         coordinator = int((calc_repo / ".podium" / "lock").read_text().split()[0])
         os.kill(coordinator, signal.SIGKILL)
         died = await call(client, "wait", timeout_s=30)
