@@ -239,6 +239,12 @@ def test_a_gate_failing_on_the_baseline_by_exit_status_is_reported_unverified(
     ]
     # once the gate passes on the merged tree, the merge is verified and says nothing
     assert merges["fix"]["detail"] == "" and merges["fix"]["gates"][0]["detail"] == ""
+    # and `podium status` says it, on the task and for the run
+    shown = subprocess.run(
+        [sys.executable, "-m", "podium", "status"], cwd=repo, capture_output=True, text=True
+    ).stdout
+    assert f"warning: {gate} not verified (failing on the baseline)" in shown
+    assert "note: 1 merge(s) passed a gate that fails on the baseline too" in shown
 
 
 def test_strict_baseline_refuses_what_a_failing_gate_cannot_verify(tmp_path: Path) -> None:

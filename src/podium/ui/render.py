@@ -6,6 +6,8 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
+UNVERIFIED = "not verified (failing on the baseline)"  # as landing.gates says it
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
@@ -70,13 +72,18 @@ def status_data(record: RunRecord) -> dict[str, Any]:
 
 
 def janitor_warnings(events: Iterable[Event]) -> dict[str, list[str]]:
-    """Task -> the warnings of its latest checks (evasions under a `warn` policy)."""
+    """Task -> the warnings of its latest checks (evasions under a `warn` policy), and of its
+    merge (a gate that fails on the baseline too, compared by exit status, verified nothing)."""
     out: dict[str, list[str]] = {}
     for ev in events:
         if ev.kind == "task.checks" and ev.task_id is not None:
             details = [str(c.get("detail", "")) for c in ev.data.get("checks", ()) if c.get("ok")]
             lines = [ln for d in details for ln in d.splitlines() if ln.startswith("warning: ")]
             out[ev.task_id] = lines
+        elif ev.kind == "task.merge" and ev.task_id is not None:
+            detail = str(ev.data.get("detail", ""))
+            if ev.data.get("status") == "merged" and UNVERIFIED in detail:
+                out.setdefault(ev.task_id, []).append(f"warning: {detail}")
     return out
 
 
@@ -104,6 +111,12 @@ def status_text(data: dict[str, Any]) -> str:
         elif t["reason"]:
             for i, line in enumerate(t["reason"].splitlines()[:6]):
                 lines.append(("      why: " if i == 0 else "           ") + line)
+    blind = [t["id"] for t in data["tasks"] if any(UNVERIFIED in w for w in t["warnings"])]
+    if blind:
+        lines.append(
+            f"note: {len(blind)} merge(s) passed a gate that fails on the baseline too, so it "
+            f'verified nothing there ({", ".join(blind)}); baseline = "strict" refuses that'
+        )
     hint = next_step(data)
     if hint:
         lines.append(f"next: {hint}")
