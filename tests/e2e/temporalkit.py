@@ -202,3 +202,28 @@ def attempts(repo: Path) -> dict[str, int]:
     with contextlib.closing(sqlite3.connect(repo / ".podium" / "podium.db")) as db:
         rows = db.execute("SELECT task_id, COUNT(*) FROM attempts GROUP BY task_id").fetchall()
     return {task_id: count for task_id, count in rows}
+
+
+def agent_of(worker: Worker) -> list[str]:
+    """The processes running in the worker's worktrees (its agents), still alive."""
+    from agentkit import leftover_processes
+
+    return leftover_processes(str(worker.home / "worktrees"))
+
+
+def stopped(worker: Worker) -> bool:
+    stat = Path(f"/proc/{worker.proc.pid}/stat").read_text()
+    return stat.rsplit(")", 1)[1].split()[0] == "T"
+
+
+def remote_branches(tmp_path: Path) -> dict[str, str]:
+    text = git(tmp_path / "remote.git", "for-each-ref", "--format=%(refname:short) %(objectname)")
+    return dict(line.split() for line in text.splitlines())
+
+
+def reason_of(repo: Path, task_id: str, n: int) -> str:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(repo / ".podium" / "podium.db")) as db:
+        sql = "SELECT reason FROM attempts WHERE task_id=? AND n=?"
+        return str(db.execute(sql, (task_id, n)).fetchone()[0])

@@ -4,6 +4,7 @@ thing the coordinator and the workers share. Each test starts its own server and
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,8 +12,23 @@ from pathlib import Path
 
 import pytest
 
-from conftest import git
-from temporalkit import Fleet, Server, attempts, coordinator, finish, landed, podium, ten_tasks
+from conftest import PYTHON, git
+from temporalkit import (
+    Fleet,
+    Server,
+    agent_of,
+    attempts,
+    coordinator,
+    finish,
+    landed,
+    podium,
+    reason_of,
+    remote_branches,
+    stopped,
+    task,
+    ten_tasks,
+    wait_for,
+)
 
 
 @pytest.fixture
@@ -46,3 +62,77 @@ def test_a_ten_task_plan_lands_entirely_through_workers(tmp_path: Path, fleet: F
     assert log.startswith("[podium: ran on worker")
     git(repo, "checkout", "-q", "main")
     assert subprocess.run([sys.executable, "gate.py"], cwd=repo).returncode == 0
+
+
+def test_a_worker_killed_mid_attempt_hands_the_task_to_another(
+    tmp_path: Path, fleet: Fleet
+) -> None:
+    first = fleet.start("w1")
+    hang = task("slow", ops=["first-attempt-hang", "write", "out/slow.txt", "ok\\n"])
+    repo = coordinator(tmp_path, fleet, [hang, task("b")])
+    run = podium(repo, "run", "plan.yaml")
+    wait_for("the first attempt's agent on w1", lambda: "podium/r1/slow/a1" in first.started())
+    wait_for("the agent process", lambda: bool(agent_of(first)))
+    first.signal(signal.SIGKILL)
+    first.proc.wait()
+    second = fleet.start("w2")
+    code, _, err = finish(run)
+    assert code == 0, err
+    assert "podium/r1/slow/a2" in second.started()
+    assert sorted(landed(repo)) == ["r1/b", "r1/slow"]
+    assert attempts(repo)["slow"] == 2
+    assert "Heartbeat" in reason_of(repo, "slow", 1)  # lost with its worker, not a red verdict
+    wait_for("the dead worker's agents to be gone", lambda: not agent_of(first), limit=30)
+
+
+def test_the_coordinator_killed_mid_run_reattaches_without_dispatching_again(
+    tmp_path: Path, fleet: Fleet
+) -> None:
+    fleet.start("w1")
+    fleet.start("w2")
+    tasks = [task(t, ops=["sleep", "1.5", "write", f"out/{t}.txt", "ok\\n"]) for t in "abcdef"]
+    repo = coordinator(tmp_path, fleet, tasks)
+    code, _, _ = finish(podium(repo, "run", "plan.yaml", PODIUM_FAULT="attempt-dispatched:3"))
+    assert code == -signal.SIGKILL
+    code, _, err = finish(podium(repo, "resume"))
+    assert code == 0, err
+    assert sorted(landed(repo)) == [f"r1/{t}" for t in "abcdef"]
+    assert attempts(repo) == {t: 1 for t in "abcdef"}
+    assert sorted(fleet.started()) == [f"podium/r1/{t}/a1" for t in "abcdef"]  # one agent each
+
+
+def test_a_zombie_attempts_late_push_is_never_merged(tmp_path: Path, fleet: Fleet) -> None:
+    # One slot: a frozen worker with a free slot would hold a poll open and swallow attempt 2.
+    zombie = fleet.start("w1", env={"PODIUM_FAULT": "worker-pushing:1:stop"}, slots=1)
+    write = "import os; open('out/z.txt', 'w').write('ok from a' + os.environ['PODIUM_ATTEMPT'])"
+    ops = {"id": "z", "goal": "make z", "files": ["out/z.txt"], "command": [PYTHON, "-c", write]}
+    repo = coordinator(tmp_path, fleet, [ops])
+    run = podium(repo, "run", "plan.yaml")
+    wait_for("w1 to stop itself just before pushing attempt 1", lambda: stopped(zombie))
+    fleet.start("w2")
+    code, _, err = finish(run)
+    assert code == 0, err
+    assert "podium/r1/z/a1" not in remote_branches(tmp_path)
+    zombie.signal(signal.SIGCONT)  # it wakes up and pushes what the coordinator gave up on
+    wait_for("the zombie's late push", lambda: "podium/r1/z/a1" in remote_branches(tmp_path))
+    git(repo, "checkout", "-q", "main")
+    assert (repo / "out" / "z.txt").read_text() == "ok from a2"
+    assert git(repo, "log", "--format=%(trailers:key=Podium-Attempt,valueonly)", "-1") == "2"
+    finish(podium(repo, "resume"))  # nothing to do: the zombie's branch is nobody's result
+    assert (repo / "out" / "z.txt").read_text() == "ok from a2"
+    assert landed(repo) == ["r1/z"]
+
+
+def test_the_run_completes_when_the_server_restarts_mid_run(
+    tmp_path: Path, server: Server, fleet: Fleet
+) -> None:
+    fleet.start("w1")
+    fleet.start("w2")
+    repo = coordinator(tmp_path, fleet, ten_tasks())
+    run = podium(repo, "run", "plan.yaml")
+    wait_for("attempts under way", lambda: len(fleet.started()) >= 3)
+    server.kill()
+    server.start()  # the same database file, the same port
+    code, _, err = finish(run)
+    assert code == 0, err
+    assert sorted(landed(repo)) == sorted(f"r1/{t}" for t in "abcdefghij")

@@ -115,17 +115,23 @@ class TemporalExecutor:
     ) -> WorkflowHandle[Any, Any]:
         from temporalio.common import WorkflowIDReusePolicy
         from temporalio.exceptions import WorkflowAlreadyStartedError
+        from temporalio.service import RPCError
 
-        try:
-            return await client.start_workflow(
-                wire.WORKFLOW,
-                spec,
-                id=wid,
-                task_queue=self.settings.task_queue,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            )
-        except WorkflowAlreadyStartedError:  # dispatched before a crash: re-attach to it
-            return client.get_workflow_handle(wid)
+        while True:
+            try:
+                return await client.start_workflow(
+                    wire.WORKFLOW,
+                    spec,
+                    id=wid,
+                    task_queue=self.settings.task_queue,
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                )
+            except WorkflowAlreadyStartedError:  # dispatched before a crash: re-attach to it
+                return client.get_workflow_handle(wid)
+            except RPCError as exc:  # down or restarting: the same id, once it is back
+                if not _transient(exc):
+                    raise ConfigError(f"the Temporal service refused the attempt: {exc}") from None
+                await asyncio.sleep(RECONNECT)
 
     async def _wait(
         self, handle: WorkflowHandle[Any, Any], stop: asyncio.Event
@@ -152,7 +158,9 @@ class TemporalExecutor:
                     return AttemptResult(
                         None, f"the worker did not finish the attempt: {_cause(exc)}"
                     )
-                except RPCError:  # the service is down or restarting: wait for it
+                except RPCError as exc:  # the service is down or restarting: wait for it
+                    if not _transient(exc):
+                        return AttemptResult(None, f"the Temporal service failed: {exc}")
                     await asyncio.sleep(RECONNECT)
         finally:
             stopped.cancel()
@@ -190,6 +198,13 @@ async def _cancel(handle: WorkflowHandle[Any, Any]) -> None:
         await handle.cancel()
     with contextlib.suppress(WorkflowFailureError, RPCError):
         await handle.result()
+
+
+def _transient(exc: Exception) -> bool:
+    from temporalio.service import RPCError, RPCStatusCode
+
+    passing = (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED)
+    return isinstance(exc, RPCError) and exc.status in passing
 
 
 def _cause(exc: BaseException) -> str:
