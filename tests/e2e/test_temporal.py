@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
-from conftest import PYTHON, git
+from conftest import PYTHON, git, make_repo
 from temporalkit import (
     Fleet,
     Server,
@@ -136,3 +137,29 @@ def test_the_run_completes_when_the_server_restarts_mid_run(
     code, _, err = finish(run)
     assert code == 0, err
     assert sorted(landed(repo)) == sorted(f"r1/{t}" for t in "abcdefghij")
+
+
+def test_podium_help_does_not_import_temporal() -> None:
+    code = (
+        "import sys\nfrom click.testing import CliRunner\nfrom podium.ui.cli import main\n"
+        "out = CliRunner().invoke(main, ['--help']).output\n"
+        "print('worker' in out, any(m.startswith('temporalio') for m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.split() == ["True", "False"], done.stderr
+
+
+def test_executor_temporal_without_a_remote_is_a_located_error(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"out/.keep": ""})
+    (repo / "plan.yaml").write_text(yaml.safe_dump({"name": "p", "agent": "command", "tasks": [task("a")]}))
+    done = subprocess.run(
+        [sys.executable, "-m", "podium", "run", "plan.yaml", "--executor", "temporal"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith(
+        "podium: --executor temporal: podium.toml [executor]: kind 'temporal' needs remote ="
+    )
+    assert "podium/" not in git(repo, "branch", "--all")  # no attempt was made
