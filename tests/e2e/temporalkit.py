@@ -109,11 +109,13 @@ class Fleet:
     queue: str
     workers: list[Worker] = field(default_factory=list)
 
-    def start(self, name: str, env: dict[str, str] | None = None, slots: int = 2) -> Worker:
+    def start(
+        self, name: str, env: dict[str, str] | None = None, slots: int = 2, agents: str = "command"
+    ) -> Worker:
         home = self.root / name
         home.mkdir(parents=True)
         argv = [PYTHON, "-m", "podium", "worker", "--address", self.server.address]
-        argv += ["--task-queue", self.queue, "--slots", str(slots), "--agents", "command"]
+        argv += ["--task-queue", self.queue, "--slots", str(slots), "--agents", agents]
         argv += ["--dir", str(home)]
         with (home / "worker.log").open("ab") as log:
             proc = subprocess.Popen(
@@ -153,9 +155,16 @@ def ten_tasks() -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def coordinator(tmp_path: Path, fleet: Fleet, tasks: list[dict[str, Any]]) -> Path:
+def coordinator(
+    tmp_path: Path,
+    fleet: Fleet,
+    tasks: list[dict[str, Any]],
+    extra: str = "",
+    agent: str = "command",
+) -> Path:
     """The coordinator's repository, and a bare clone of it as the remote workers share."""
-    repo = make_repo(tmp_path / "repo", {"gate.py": GATE_SCRIPT, "out/.keep": ""})
+    files = {"gate.py": GATE_SCRIPT, "out/.keep": "", "src/app.py": "X = 1\n"}
+    repo = make_repo(tmp_path / "repo", files)
     remote = tmp_path / "remote.git"
     git(tmp_path, "clone", "--quiet", "--bare", str(repo), str(remote))
     (repo / "podium.toml").write_text(
@@ -164,11 +173,11 @@ def coordinator(tmp_path: Path, fleet: Fleet, tasks: list[dict[str, Any]]) -> Pa
         f'address = "{fleet.server.address}"\n'
         f'task_queue = "{fleet.queue}"\n'
         f'remote = "{remote}"\n'
-        f"heartbeat = {HEARTBEAT}\n"
+        f"heartbeat = {HEARTBEAT}\n" + extra
     )
     git(repo, "add", "podium.toml")
     git(repo, "commit", "-qm", "podium.toml")
-    plan = {"name": "fleet", "agent": "command", "max_parallel": 4, "gates": [f"{PYTHON} gate.py"],
+    plan = {"name": "fleet", "agent": agent, "max_parallel": 4, "gates": [f"{PYTHON} gate.py"],
             "tasks": tasks}  # fmt: skip
     (repo / "plan.yaml").write_text(yaml.safe_dump(plan, sort_keys=False))
     return repo

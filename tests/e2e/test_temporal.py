@@ -4,6 +4,7 @@ thing the coordinator and the workers share. Each test starts its own server and
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -13,6 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from podium.testing import ScriptedServer
+
+from agentcases import WRITE
+from agentkit import FAKE_KEY_ENV, TOOLS_BIN, require_cli, scripted_goal
 from conftest import PYTHON, git, make_repo
 from temporalkit import (
     Fleet,
@@ -139,6 +144,30 @@ def test_the_run_completes_when_the_server_restarts_mid_run(
     assert sorted(landed(repo)) == sorted(f"r1/{t}" for t in "abcdefghij")
 
 
+def test_claude_code_edits_on_a_worker_with_the_workers_own_key(
+    tmp_path: Path, fleet: Fleet
+) -> None:
+    require_cli("claude")
+    with ScriptedServer() as model:
+        path = f"{TOOLS_BIN}{os.pathsep}{os.environ['PATH']}"
+        fleet.start("w1", env={FAKE_KEY_ENV: "sk-podium-fake", "PATH": path}, agents="claude")
+        toml = f'[agents.claude]\nbase_url = "{model.url}"\napi_key_env = "{FAKE_KEY_ENV}"\n'
+        feature = {"id": "feature", "goal": scripted_goal("feature", "f1", WRITE),
+                   "files": ["src/feature.py"]}  # fmt: skip
+        repo = coordinator(tmp_path, fleet, [feature], extra=toml, agent="claude")
+        assert FAKE_KEY_ENV not in os.environ  # the coordinator has no key to send
+        code, out, err = finish(podium(repo, "run", "plan.yaml"))
+    assert code == 0, err
+    attempt = json.loads(out)["tasks"][0]["attempt_list"][-1]
+    served = model.usage()["by_tag"]["f1"]
+    assert (attempt["input_tokens"], attempt["output_tokens"]) == (
+        served["input_tokens"],
+        served["output_tokens"],
+    )
+    git(repo, "checkout", "-q", "main")
+    assert (repo / "src" / "feature.py").read_text() == WRITE["write_file"]["content"]
+
+
 def test_podium_help_does_not_import_temporal() -> None:
     code = (
         "import sys\nfrom click.testing import CliRunner\nfrom podium.ui.cli import main\n"
@@ -151,7 +180,9 @@ def test_podium_help_does_not_import_temporal() -> None:
 
 def test_executor_temporal_without_a_remote_is_a_located_error(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", {"out/.keep": ""})
-    (repo / "plan.yaml").write_text(yaml.safe_dump({"name": "p", "agent": "command", "tasks": [task("a")]}))
+    (repo / "plan.yaml").write_text(
+        yaml.safe_dump({"name": "p", "agent": "command", "tasks": [task("a")]})
+    )
     done = subprocess.run(
         [sys.executable, "-m", "podium", "run", "plan.yaml", "--executor", "temporal"],
         cwd=repo,
