@@ -194,3 +194,21 @@ def test_executor_temporal_without_a_remote_is_a_located_error(tmp_path: Path) -
         "podium: --executor temporal: podium.toml [executor]: kind 'temporal' needs remote ="
     )
     assert "podium/" not in git(repo, "branch", "--all")  # no attempt was made
+
+
+def test_cancel_stops_the_agent_on_the_worker_and_pushes_nothing(
+    tmp_path: Path, fleet: Fleet
+) -> None:
+    worker = fleet.start("w1")
+    repo = coordinator(tmp_path, fleet, [task("stuck", ops=["hang"])])
+    run = podium(repo, "run", "plan.yaml")
+    wait_for("the agent on the worker", lambda: bool(agent_of(worker)))
+    stop = subprocess.run(
+        [sys.executable, "-m", "podium", "cancel"], cwd=repo, capture_output=True, text=True
+    )
+    assert stop.returncode == 0, stop.stderr
+    code, out, _ = finish(run)
+    assert code == 1
+    assert json.loads(out)["tasks"][0]["state"] == "cancelled"
+    wait_for("the worker to kill its agent", lambda: not agent_of(worker), limit=30)
+    assert "podium/r1/stuck/a1" not in remote_branches(tmp_path)
