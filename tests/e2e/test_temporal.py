@@ -212,3 +212,20 @@ def test_cancel_stops_the_agent_on_the_worker_and_pushes_nothing(
     assert json.loads(out)["tasks"][0]["state"] == "cancelled"
     wait_for("the worker to kill its agent", lambda: not agent_of(worker), limit=30)
     assert "podium/r1/stuck/a1" not in remote_branches(tmp_path)
+
+
+def test_doctor_checks_the_service_the_remote_and_the_workers(tmp_path: Path, fleet: Fleet) -> None:
+    repo = coordinator(tmp_path, fleet, [task("a")])
+
+    def doctor() -> dict[str, tuple[bool, str]]:
+        argv = [sys.executable, "-m", "podium", "doctor", "--json"]
+        done = subprocess.run(argv, cwd=repo, capture_output=True, text=True)
+        return {f["what"]: (f["ok"], f["detail"]) for f in json.loads(done.stdout)}
+
+    before = doctor()
+    assert before["temporal"] == (True, f"{fleet.server.address}, namespace 'default'")
+    assert before["remote"][0] is True
+    assert before["workers"] == (False, f"polling {fleet.queue!r}: none")
+    fleet.start("w1")
+    ok, detail = doctor()["workers"]
+    assert ok and detail.endswith(":w1"), detail

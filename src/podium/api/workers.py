@@ -28,4 +28,34 @@ def serve_worker(
     asyncio.run(serve(WorkerOptions(settings, home, slots, agents)))
 
 
-__all__ = ["ExecutorConfig", "serve_worker"]
+def executor_findings(repo: Path) -> list[tuple[str, bool, str]]:
+    """For `podium doctor`: with `[executor] kind = "temporal"`, is the service there, the
+    remote reachable, and is any worker polling the task queue? Nothing for local."""
+    import json
+    import subprocess
+    import sys
+    from dataclasses import asdict
+    from importlib.util import find_spec
+
+    from podium.config import load_config
+
+    try:
+        settings = load_config(repo).executor
+    except ConfigError:
+        return []  # the config finding says it already
+    if settings.kind != "temporal":
+        return []
+    if find_spec("temporalio") is None:
+        return [("temporal", False, "the SDK is missing: pip install 'podium[temporal]'")]
+    from podium.executors.temporal import remote_url
+
+    argv = [sys.executable, "-m", "podium.executors.temporal_probe", json.dumps(asdict(settings))]
+    argv.append(remote_url(repo, settings.remote))
+    done = subprocess.run(argv, cwd=repo, capture_output=True, text=True, timeout=60)
+    try:
+        return [tuple(row) for row in json.loads(done.stdout)]
+    except json.JSONDecodeError:
+        return [("temporal", False, f"the probe failed: {done.stderr.strip()[-300:]}")]
+
+
+__all__ = ["ExecutorConfig", "executor_findings", "serve_worker"]

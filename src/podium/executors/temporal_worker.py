@@ -168,7 +168,7 @@ async def serve(options: WorkerOptions, ready: Callable[[str], None] = say) -> N
     reaper, reaper_proc = Reaper.start()
     act = AttemptActivity(home, reaper, options.slots, name)
     queue = settings.task_queue
-    workers = [Worker(client, task_queue=queue, workflows=[AttemptWorkflow])]
+    workers = [Worker(client, task_queue=queue, workflows=[AttemptWorkflow], identity=name)]
     workers += [
         Worker(
             client,
