@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -229,3 +230,25 @@ def test_doctor_checks_the_service_the_remote_and_the_workers(tmp_path: Path, fl
     fleet.start("w1")
     ok, detail = doctor()["workers"]
     assert ok and detail.endswith(":w1"), detail
+
+
+def test_a_branch_moved_after_the_workers_push_is_not_landed(tmp_path: Path, fleet: Fleet) -> None:
+    fleet.start("w1")
+    write = "import os; open('out/m.txt', 'w').write('ok from a' + os.environ['PODIUM_ATTEMPT'])"
+    ops = {"id": "m", "goal": "make m", "files": ["out/m.txt"], "command": [PYTHON, "-c", write]}
+    repo = coordinator(tmp_path, fleet, [ops])
+    run = podium(repo, "run", "plan.yaml", PODIUM_FAULT="attempt-dispatched:1:stop")
+    remote = tmp_path / "remote.git"
+    wait_for("the worker's push", lambda: "podium/r1/m/a1" in remote_branches(tmp_path))
+    pushed = remote_branches(tmp_path)["podium/r1/m/a1"]
+    tree = git(remote, "rev-parse", f"{pushed}^{{tree}}")
+    other = git(remote, "commit-tree", tree, "-p", pushed, "-m", "someone else's push")
+    git(remote, "update-ref", "refs/heads/podium/r1/m/a1", other)  # moved before it is fetched
+    while run.poll() is None:  # the point stops it at every dispatch from the first on
+        os.kill(run.pid, signal.SIGCONT)
+        time.sleep(0.2)
+    code, _, err = finish(run)
+    assert code == 0, err
+    assert f"is at {other}, but the worker reported {pushed}" in reason_of(repo, "m", 1)
+    git(repo, "checkout", "-q", "main")
+    assert (repo / "out" / "m.txt").read_text() == "ok from a2"

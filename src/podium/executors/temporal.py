@@ -166,21 +166,20 @@ class TemporalExecutor:
             stopped.cancel()
 
     async def _take(self, request: AttemptRequest, head: str) -> str | None:
-        """Fetch the attempt's branch; None when it is exactly `head`, else what is wrong."""
+        """Fetch the attempt's branch; None when it is exactly `head` (and the worktree the
+        janitor uses is made there), else what is wrong. Fetched into a ref of podium's own,
+        so a branch a previous coordinator already checked out is no obstacle."""
         branch, repo = request.branch, self.repo
+        ref = f"refs/podium/fetched/{branch}"
         async with self.git_lock:
             fetched = await asyncio.to_thread(
-                git.run,
-                repo,
-                "fetch",
-                "--quiet",
-                self.remote,
-                f"+refs/heads/{branch}:refs/heads/{branch}",
+                git.run, repo, "fetch", "--quiet", self.remote, f"+refs/heads/{branch}:{ref}",
                 check=False,
-            )
+            )  # fmt: skip
             if fetched.code != 0:
                 return f"could not fetch {branch} from {self.remote}: {fetched.err.strip()}"
-            found = git.rev(repo, f"refs/heads/{branch}")
+            found = git.rev(repo, ref)
+            git.run(repo, "update-ref", "-d", ref)
             if found != head:
                 return f"{branch} is at {found or 'nothing'}, but the worker reported {head}"
             await asyncio.to_thread(

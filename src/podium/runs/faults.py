@@ -2,7 +2,8 @@
 
 The coordinator SIGKILLs itself the Nth time (default: the first) it passes POINT, exactly
 as `kill -9` would at that instant; with `:stop` it SIGSTOPs itself instead (a zombie, until
-someone sends SIGCONT). Unset, a point costs one dictionary lookup.
+someone sends SIGCONT; and again at every later pass). Unset, a point costs one dictionary
+lookup.
 """
 
 from __future__ import annotations
