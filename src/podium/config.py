@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -49,6 +49,23 @@ class JanitorConfig:
 
 
 @dataclass(frozen=True)
+class ExecutorConfig:
+    """`[executor]`: where attempts run: `local` processes, or `temporal` workers."""
+
+    kind: Literal["local", "temporal"] = "local"
+    address: str = "127.0.0.1:7233"  # the Temporal service (host:port)
+    namespace: str = "default"
+    task_queue: str = "podium"
+    remote: str = ""  # the git remote (name or URL) workers fetch from and push attempts to
+    heartbeat: float = 30.0  # seconds without a heartbeat before an attempt's worker is lost
+    tls: bool = False  # connect with TLS (implied by any of the three files below)
+    tls_ca: str = ""  # the server's root CA (PEM file); empty: the system's roots
+    tls_cert: str = ""  # client certificate for mutual TLS (PEM file)
+    tls_key: str = ""  # its private key (PEM file)
+    api_key_env: str = ""  # the variable holding an API key (Temporal Cloud); never the key
+
+
+@dataclass(frozen=True)
 class Config:
     gates: tuple[str, ...] = ()
     ownership: Literal["fail", "warn"] = "fail"
@@ -80,6 +97,7 @@ class Config:
     roles: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # role -> agent, model
     prompt_path: str = ""  # `[prompt] template`, relative to the repository root
     prompt_template: str = ""  # its text, checked; "" = the built-in template
+    executor: ExecutorConfig = field(default_factory=ExecutorConfig)
 
 
 _KEYS: dict[str, set[str]] = {
@@ -103,8 +121,10 @@ _KEYS: dict[str, set[str]] = {
         "janitor",
         "roles",
         "prompt",
+        "executor",
     },
     "prompt": {"template"},
+    "executor": {f.name for f in fields(ExecutorConfig)},
     "janitor": {*EVASIONS, "collect", "config_files"},
     "merge": {"batch", "wait", "gate_attempts", "conflict_retries", "speculate"},
     "retries": {"ladder"},
@@ -164,6 +184,7 @@ def parse_config(data: dict[str, Any], where: str) -> Config:
         janitor=_janitor(_table(data, "janitor", where), f"{where} [janitor]"),
         roles=_roles(_table(data, "roles", where), f"{where} [roles]"),
         prompt_path=_prompt_path(_table(data, "prompt", where), f"{where} [prompt]"),
+        executor=parse_executor(_table(data, "executor", where), f"{where} [executor]"),
         **_merge_settings(data, where),
     )
 
@@ -190,6 +211,47 @@ def _janitor(table: dict[str, Any], where: str) -> JanitorConfig:
         if problem:
             raise ConfigError(f"{where}: config_files entry {pattern!r}: {problem}")
     return JanitorConfig(policy, collect, files)
+
+
+def parse_executor(table: dict[str, Any], where: str) -> ExecutorConfig:
+    _check_keys(table, "executor", where)
+    kind = table.get("kind", "local")
+    if kind not in ("local", "temporal"):
+        raise ConfigError(f"{where}: kind must be 'local' or 'temporal', not {kind!r}")
+    texts = {
+        f.name: _text(table, f.name, where)
+        for f in fields(ExecutorConfig)
+        if f.name not in ("kind", "heartbeat", "tls")
+    }
+    found = {name: value for name, value in texts.items() if value is not None}
+    for name in ("address", "namespace", "task_queue"):
+        if name in found and not found[name].strip():
+            raise ConfigError(f"{where}: {name} must not be empty")
+    settings = ExecutorConfig(
+        kind=kind,
+        heartbeat=_positive(table, "heartbeat", where, 30.0),
+        tls=_flag(table, "tls", where, False),
+        **found,
+    )
+    return check_executor(settings, where)
+
+
+def check_executor(settings: ExecutorConfig, where: str) -> ExecutorConfig:
+    """What a temporal executor needs before a run starts: a remote, and no secret in it."""
+    if settings.kind != "temporal":
+        return settings
+    if not settings.remote:
+        raise ConfigError(
+            f"{where}: kind 'temporal' needs remote = the git remote (a name such as "
+            "'origin', or a URL) that workers fetch from and push attempt branches to"
+        )
+    scheme, sep, rest = settings.remote.partition("://")
+    if sep and ":" in rest.split("/", 1)[0].rpartition("@")[0]:
+        raise ConfigError(
+            f"{where}: remote {scheme}://...: a password in the URL would travel to every "
+            "worker in workflow payloads; use SSH keys or a credential helper instead"
+        )
+    return settings
 
 
 def _merge_settings(data: dict[str, Any], where: str) -> dict[str, Any]:

@@ -141,6 +141,9 @@ def diagnose(cwd: Path) -> list[Finding]:
     findings += more
     if repo is not None:
         findings += check_config(repo)[1]
+        from podium.api.workers import executor_findings  # the temporal executor's service
+
+        findings += [Finding(*row) for row in executor_findings(repo)]
     usable = [r for r in agent_rows(repo) if r["usable"]]
     names = ", ".join(str(r["agent"]) for r in usable)
     findings.append(

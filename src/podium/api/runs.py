@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from podium import git
 from podium.agents import registry
-from podium.config import Config, load_config
-from podium.errors import PodiumError, StateError
+from podium.config import CONFIG_FILE, Config, load_config
+from podium.errors import ConfigError, PodiumError, StateError
 from podium.plans.loading import load_plan, parse_plan
 from podium.plans.model import Plan, dump_plan
 from podium.routing import assign
@@ -176,6 +176,7 @@ class RunOptions:
     budget: float | None = None  # dollars; else the plan's budget_usd
     routing: str = "cascade"  # off | cascade | bandit
     rerun: tuple[str, ...] = ()  # task ids (or "all") to run even if already on the target
+    executor: str | None = None  # local | temporal; else podium.toml's [executor] kind
 
 
 def create_run(
@@ -191,6 +192,7 @@ def create_run(
     from podium.runs.converge import prepare
 
     worktrees.ignore_local_files(repo, config)
+    config = with_executor(config, options.executor)
     plan_state, previous = prepare(repo, store, plan, target, options.rerun)
     gates = plan.gates if plan.gates is not None else config.gates
     parallel = options.max_parallel or plan.max_parallel or config.max_parallel
@@ -216,6 +218,8 @@ def create_run(
         {t: (plan_state.merged[t].commit, plan_state.reason(t, target)) for t in plan_state.merged},
     )
     faults.point("run-created")
+    if config.executor.kind != "local":  # `podium resume` carries on with the same executor
+        store.add_event(run_id, None, time.time(), "run.executor", {"kind": config.executor.kind})
     said = plan_state.summary(run_id, plan.name, previous)
     if said:
         store.add_event(run_id, None, time.time(), "run.converge", {"text": said})
@@ -233,17 +237,32 @@ def _routing(mode: str) -> Mode:
     return mode  # type: ignore[return-value]
 
 
+def with_executor(config: Config, kind: str | None) -> Config:
+    """podium.toml's settings with `--executor KIND`, checked before anything starts."""
+    from podium.config import check_executor
+    from podium.executors.choice import check_installed
+
+    if kind is not None and kind not in ("local", "temporal"):
+        raise ConfigError(f"--executor: unknown kind {kind!r} (known: local, temporal)")
+    settings = replace(config.executor, kind=kind or config.executor.kind)  # type: ignore[arg-type]
+    if settings.kind == "temporal":
+        check_executor(settings, f"--executor temporal: {CONFIG_FILE} [executor]")
+        check_installed()
+    return replace(config, executor=settings)
+
+
 def setup_of(repo: Path, store: Store, run: RunRow, routing: str = "cascade") -> RunSetup:
     """A stored run's set-up, as it was started (the plan is the copy kept in the store)."""
     from podium.runs.setup import RunSetup
 
     plan = parse_plan(run.plan_text, f"run {run.id}", agents=registry.names())
+    kinds = [e.data["kind"] for e in store.events(run.id) if e.kind == "run.executor"]
     return RunSetup(
         repo,
         run.id,
         run.target,
         plan,
-        load_config(repo),
+        with_executor(load_config(repo), kinds[-1] if kinds else None),
         tuple(json.loads(run.gates)),
         run.max_parallel,
         run.budget,

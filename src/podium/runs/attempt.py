@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from podium import git
@@ -67,14 +69,25 @@ class AttemptPhase:
         self.store.add_event(run_id, task.id, self.book.clock(), "attempt.limits", limits)
         faults.point("attempt-recorded")
         self.book.report(task.id, "running", f"attempt {n}, agent {task.agent}")
+        await self._carry(att, request, verify)
+
+    async def reattach(self, last: AttemptRow, verify: Verify) -> None:
+        """Wait again for an attempt still under way elsewhere (a Temporal workflow), after
+        the coordinator that dispatched it stopped: the same request, so the same id."""
+        task = replace(self.s.plan.task(last.task_id), agent=last.agent, model=last.model)
+        att = Attempt(task, last.n, Path(last.worktree), last.base_commit)
+        self.book.report(task.id, "running", f"attempt {last.n} re-attached, agent {task.agent}")
+        await self._carry(att, self._request(att, ""), verify)
+
+    async def _carry(self, att: Attempt, request: AttemptRequest, verify: Verify) -> None:
         result = await self.executor.run(request, self._hooks(att))
-        why = self.discarding.pop(task.id, None)  # else the merge queue finds it stale
+        why = self.discarding.pop(att.task.id, None)  # else the merge queue finds it stale
         self._after_agent(att, result)
         if result.failure is not None:
             self.book.finish_attempt(att, result.outcome, "agent_failed", result.failure)
             await self._after_failure(att, result, why)
             return
-        att = Attempt(task, n, att.path, base, result.head)
+        att = Attempt(att.task, att.n, att.path, att.base, result.head)
         self.book.finish_attempt(att, result.outcome, "finished", "")
         faults.point("attempt-finished")
         await verify(att)

@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from podium.executors.base import Executor
-from podium.executors.local import LocalExecutor
+from podium.executors.choice import executor_for
 from podium.landing import merge
 from podium.landing.queue import MergeQueue
 from podium.plans.model import Task, estimate_minutes
@@ -64,7 +64,10 @@ class Engine:
         self.admission = Admission(setup.limits(), self.views)
         self.book = Ledger(setup, store, report or (lambda *_: None), self.admission.quotas, clock)
         self.attempts = AttemptPhase(
-            self.book, executor or LocalExecutor(setup.repo), reaper or Reaper(None), self.cancelled
+            self.book,
+            executor or executor_for(setup.repo, setup.config),
+            reaper or Reaper(None),
+            self.cancelled,
         )
         gate_dir = worktrees.state_dir(setup.repo) / "worktrees" / setup.run_id / "_gates"
         ctx = merge.MergeContext(setup.repo, setup.target, setup.gates, setup.config, gate_dir)

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from podium import git
+from podium.executors.choice import reattaches
 from podium.landing import merge
 from podium.plans.identity import identity
 from podium.runs import worktrees
@@ -119,6 +120,9 @@ def _continue_running(engine: Engine, row: TaskRow, last: AttemptRow) -> None:
     if last.outcome == "finished" and last.head_commit:
         att = _attempt(engine, last)
         engine.resumed[row.task_id] = lambda: engine.verify(att)
+        return
+    if last.outcome is None and reattaches(engine.attempts.executor):
+        engine.resumed[row.task_id] = lambda: engine.attempts.reattach(last, engine.verify)
         return
     engine.store.update_attempt(
         engine.s.run_id,

@@ -29,6 +29,10 @@ LAZY = {
     "explain": ("podium.ui.money:explain_command", "Why a task got the agent and model it got."),
     "mcp": ("podium.ui.mcp:mcp_command", "Serve podium's tools to an IDE over MCP."),
     "evolve": ("podium.ui.evolve:evolve_command", "Propose better settings from past runs."),
+    "worker": (
+        "podium.ui.worker:worker_command",
+        "Carry out attempts for coordinators through Temporal (podium[temporal]).",
+    ),
 }
 
 
@@ -163,6 +167,11 @@ def init(force: bool) -> None:
     metavar="TASK|all",
     help="Run TASK even if it is already on the target (repeatable; `all` for every task).",
 )
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "temporal"]),
+    help="Where attempts run (default: podium.toml [executor] kind, else local).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the final status as JSON.")
 def run(
     plan: Path,
@@ -173,6 +182,7 @@ def run(
     budget: float | None,
     routing: str,
     rerun: tuple[str, ...],
+    executor: str | None,
     as_json: bool,
 ) -> None:
     """Run PLAN: every task in its own worktree, verified, merged one by one.
@@ -201,7 +211,7 @@ def run(
     with progress.reporter(sys.stdout, repo, quiet=as_json) as report:
         row = api.run_plan(
             loaded,
-            options=api.RunOptions(target, max_parallel, agent, budget, routing, rerun),
+            options=api.RunOptions(target, max_parallel, agent, budget, routing, rerun, executor),
             report=report,
             notify=lambda text: click.echo(f"podium: {text}", err=True),
         )
@@ -219,6 +229,12 @@ def _finish(repo: Path, run_id: str, as_json: bool) -> None:
     hint = render.next_step(data)
     if hint and as_json:  # the text form says it already
         click.echo(f"podium: {hint}", err=True)
+    if "temporalio" in sys.modules:  # its runtime can crash at interpreter exit (sdk-python#300)
+        import os
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(record.exit_code)
     sys.exit(record.exit_code)
 
 
