@@ -60,6 +60,10 @@ def agents_of(plan: Plan, config: Config) -> dict[str, list[str]]:
 
 
 def _agent_problems(plan: Plan, config: Config) -> list[str]:
+    """Agents that cannot run here. With a remote executor the agents run on the workers,
+    with the workers' own keys: `podium doctor` checks those, not this machine."""
+    if config.executor.kind != "local":
+        return []
     problems = []
     for name, tasks in agents_of(plan, config).items():
         why = _unusable(name, config)

@@ -344,6 +344,7 @@ def run_plan(
         plan = read_plan(repo, plan_path, options.agent)
     from podium.api.preflight import preflight
 
+    config = with_executor(config, options.executor)
     preflight(repo, plan, config, options.target)  # before anything is written
     store = open_store(repo)
     try:
