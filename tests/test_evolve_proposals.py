@@ -140,6 +140,15 @@ def test_ownership_violations_become_a_prompt_line_naming_the_paths() -> None:
     assert analyse(history(*rows), Settings(prompt=f"x\n- {p.prompt_line}\n")).proposals == ()
 
 
+def test_a_lesson_applied_in_other_words_is_not_proposed_again() -> None:
+    stray = "ownership: changed files outside its `files`: README.md"
+    rows = [att(r, t, 1, "checks_failed", reason=stray) for r in ("r1", "r2") for t in "abc"]
+    applied = (Applied(T0, ("prompt.ownership",), {"prompt.ownership": "Keep to your files."}),)
+    h = history(*rows, applied=applied)
+    assert analyse(h, Settings(prompt="x\n- Keep to your files.\n")).proposals == ()
+    assert len(analyse(h, Settings(prompt="x\n")).proposals) == 1
+
+
 def test_rate_limits_at_three_at_once_cap_the_agent_at_two() -> None:
     rows = [att(r, t, 1, "merged") for r in ("r1", "r2") for t in "abc"]
     limits = (LimitFact("r1", "claude", T0, 3), LimitFact("r2", "claude", T0, 4))

@@ -5,10 +5,14 @@ answers change nothing (the scripted server says so for the Gemini API), and fro
 retry ladder, to Claude Code, which writes the file. Two runs, three tasks: evolve's minimum
 (2 runs, 6 decided attempts, 3 per arm). evolve proposes `[roles] docs = "claude"`; applied,
 the next docs task runs on Claude Code alone, and a later evolve reports the change's effect.
+`--agent` words the prompt lesson ("changed no files") in one call: Gemini's answer is no JSON
+(the fixed sentence stays), Claude Code's is (its sentence goes into the template and the next
+prompt); both calls are recorded as coordination.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -19,13 +23,24 @@ from typing import Any
 import pytest
 import yaml
 
+from podium.evolve.wording import HEADING
 from podium.testing import ScriptedServer
 
 from agentkit import FAKE_KEY_ENV, TOOLS_BIN, require_cli, scripted_goal
 from conftest import git, make_repo
 
 KEYS = ("ANTHROPIC_API_KEY", "GEMINI_API_KEY", "OPENAI_API_KEY", "COPILOT_PROVIDER_API_KEY")
-GEMINI_DOES_NOTHING = [{"match": {"api": "gemini"}, "reply": {"text": "Nothing to change."}}]
+WORDED = (
+    "Write the file your task names before you stop: an attempt that changes no file is refused."
+)
+SCRIPT = [
+    {"match": {"api": "gemini"}, "reply": {"text": "Nothing to change."}},
+    {
+        "match": {"any_user": HEADING, "has_tool": "StructuredOutput"},
+        "reply": {"json": {"value": {"lessons": {"prompt.no-changes": WORDED}}}},
+    },
+]
+FIXED = "An attempt that changes no files is refused: make the change in the working tree"
 
 
 @pytest.fixture(autouse=True)
@@ -90,7 +105,7 @@ def apis(server: ScriptedServer, tag: str) -> set[str]:
 def test_docs_that_gemini_fails_and_claude_lands_move_to_claude(tmp_path: Path) -> None:
     for cli in ("claude", "gemini"):
         require_cli(cli)
-    with ScriptedServer(script=GEMINI_DOES_NOTHING) as server:
+    with ScriptedServer(script=SCRIPT) as server:
         repo = make_repo(tmp_path / "repo", {"README.md": "# demo\n"})
         (repo / "podium.toml").write_text(settings(server))
         for status in (run_docs(repo, "docs1", "guide", "faq"), run_docs(repo, "docs2", "howto")):
@@ -104,7 +119,15 @@ def test_docs_that_gemini_fails_and_claude_lands_move_to_claude(tmp_path: Path) 
         assert role["evidence"][1].startswith("gemini: 0/3 docs attempts merged (0%)")
         assert '-docs = "gemini"\n+docs = "claude"\n' in data["files"][0]["diff"]
 
-        assert podium(repo, "evolve", "--apply").returncode == 0
+        fallback = podium(repo, "evolve", "--agent", "gemini")  # answers no JSON
+        assert "wording: gemini worded 0 lesson(s), 1 call, " in fallback.stdout
+        assert "the answer worded no lesson; the fixed sentences stay" in fallback.stdout
+        assert f"+- {FIXED}" in fallback.stdout
+
+        applied = podium(repo, "evolve", "--apply", "--agent", "claude")
+        assert applied.returncode == 0, applied.stderr
+        assert "wording: claude worded 1 lesson(s), 1 call, " in applied.stdout
+        assert (repo / "podium-prompt.md").read_text().endswith(f"- {WORDED}\n")
         git(repo, "add", "-A")
         git(repo, "commit", "-qm", "podium evolve")
         status = run_docs(repo, "docs3", "api")
@@ -112,8 +135,26 @@ def test_docs_that_gemini_fails_and_claude_lands_move_to_claude(tmp_path: Path) 
         assert apis(server, "api") == {"anthropic"}
         explained = podium(repo, "explain", "api").stdout
         assert "[roles] docs = 'claude'" in explained, explained
+        prompt = repo / ".podium" / "logs" / status["run"] / "api" / "a1.prompt.md"
+        assert prompt.read_text().endswith(
+            f"Lessons from earlier runs (podium evolve):\n- {WORDED}\n"
+        )
 
         later = evolve_json(repo)
     (effect,) = [e for e in later["effects"] if e["key"] == "roles.docs"]
     assert effect["before"] == [3, 6] and effect["after"] == [1, 1]
-    assert not [p for p in later["proposals"] if p["key"] == "roles.docs"]
+    assert not [p for p in later["proposals"] if p["key"] in ("roles.docs", "prompt.no-changes")]
+    wordings = [d for task, d in events(repo, "run.coordination") if task is None]
+    assert [(d["what"], d["agent"], d["calls"]) for d in wordings] == [
+        ("evolve wording", "gemini", 1),
+        ("evolve wording", "claude", 1),
+    ]
+    assert all(d["input_tokens"] > 0 for d in wordings)
+
+
+def events(repo: Path, kind: str) -> list[tuple[str | None, dict[str, Any]]]:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(repo / ".podium" / "podium.db")) as db:
+        sql = "SELECT task_id, data FROM events WHERE kind=? ORDER BY id"
+        return [(task, json.loads(data)) for task, data in db.execute(sql, (kind,))]

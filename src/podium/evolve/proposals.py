@@ -315,7 +315,9 @@ def prompt_lessons(history: History, s: Settings) -> list[Proposal]:
     out = []
     for key, lead, match, line in LESSON_CLASSES:
         hits = [a for a in history.attempts if match(a)]
-        if len(hits) < MIN_KILLS or lead in s.prompt:
+        # there already: the fixed sentence, or the line an earlier `--apply` wrote (worded)
+        written = [str(a.values.get(f"prompt.{key}") or lead) for a in history.applied]
+        if len(hits) < MIN_KILLS or any(w in s.prompt for w in (lead, *written)):
             continue
         sentence = line(hits)
         out.append(
