@@ -3,6 +3,7 @@ each with the figures it comes from; too little history proposes nothing."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from podium.evolve.facts import Applied, AttemptFact, GateFact, History, LimitFact, Settings
@@ -63,6 +64,29 @@ def test_a_role_failing_on_one_agent_moves_to_the_one_that_lands_it() -> None:
     assert analyse(docs_history(), Settings(roles={"docs": "codex"})).proposals == ()
 
 
+def test_evidence_about_agents_names_the_agent_and_about_models_the_model() -> None:
+    rows = []
+    for run, task in (("r1", "a"), ("r1", "b"), ("r2", "c")):
+        rows += [
+            att(run, task, 1, "checks_failed", role="docs", agent="gemini", model="gemini-2.5-pro"),
+            att(run, task, 2, "merged", role="docs", agent="claude", model="claude-sonnet-4-5"),
+        ]
+    (p,) = analyse(history(*rows), Settings(roles={"docs": "gemini"})).proposals
+    assert p.setting == ("roles", "docs", "claude")
+    assert p.title == "route docs tasks to claude (they run on gemini now)"
+    assert p.evidence == (
+        "claude: 3/3 docs attempts merged (100%), mean cost $0.0000, on claude-sonnet-4-5",
+        "gemini: 0/3 docs attempts merged (0%), mean cost $0.0000, on gemini-2.5-pro",
+    )
+    assert analyse(history(*rows), Settings(roles={"docs": "claude"})).proposals == ()
+
+    one_agent = [
+        replace(a, agent="claude", model="claude-haiku-4-5" if a.n == 1 else a.model) for a in rows
+    ]
+    (p,) = analyse(history(*one_agent), Settings()).proposals
+    assert p.setting == ("roles", "docs", "claude:claude-sonnet-4-5")
+
+
 def test_the_same_history_gives_the_same_proposals() -> None:
     h = docs_history()
     reversed_h = History(h.runs, tuple(reversed(h.attempts)))
@@ -114,6 +138,15 @@ def test_ownership_violations_become_a_prompt_line_naming_the_paths() -> None:
         "setup.cfg."
     )
     assert analyse(history(*rows), Settings(prompt=f"x\n- {p.prompt_line}\n")).proposals == ()
+
+
+def test_a_lesson_applied_in_other_words_is_not_proposed_again() -> None:
+    stray = "ownership: changed files outside its `files`: README.md"
+    rows = [att(r, t, 1, "checks_failed", reason=stray) for r in ("r1", "r2") for t in "abc"]
+    applied = (Applied(T0, ("prompt.ownership",), {"prompt.ownership": "Keep to your files."}),)
+    h = history(*rows, applied=applied)
+    assert analyse(h, Settings(prompt="x\n- Keep to your files.\n")).proposals == ()
+    assert len(analyse(h, Settings(prompt="x\n")).proposals) == 1
 
 
 def test_rate_limits_at_three_at_once_cap_the_agent_at_two() -> None:

@@ -22,6 +22,7 @@ DECISIONS = (
     "podium.evolve.proposals",
     "podium.evolve.tomledit",
     "podium.evolve.changes",
+    "podium.evolve.wording",
 )
 EDGES = (
     "podium.store",

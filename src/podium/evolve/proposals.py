@@ -94,18 +94,38 @@ def routing(history: History, s: Settings) -> list[Proposal]:
 
 
 def _role_move(role: str, attempts: list[AttemptFact], s: Settings) -> Proposal | None:
+    """First between agents: another agent that lands the role's tasks clearly more often
+    (or as often, cheaper) is proposed by its name alone, and the cascade picks its models.
+    Else between the models of the agent the role runs on: an `agent:model`."""
+    named = s.roles.get(role, "")  # what `[roles]` says now
+    by_agent = _arm_move(role, attempts, named.partition(":")[0], lambda a: a.agent)
+    if by_agent is not None:
+        return by_agent
+    usual = _usual(attempts, lambda a: a.agent)
+    return _arm_move(role, [a for a in attempts if a.agent == usual], named, lambda a: a.arm)
+
+
+def _usual(attempts: list[AttemptFact], arm_of: Callable[[AttemptFact], str]) -> str | None:
+    """The arm the role's first attempts use most (ties: the first by name)."""
+    firsts = sorted(arm_of(a) for a in attempts if a.n == 1)
+    return max(sorted(set(firsts)), key=firsts.count) if firsts else None
+
+
+def _arm_move(
+    role: str, attempts: list[AttemptFact], named: str, arm_of: Callable[[AttemptFact], str]
+) -> Proposal | None:
+    """The arm (by `arm_of`) to move the role to, unless it is the one `named` already."""
     arms: dict[str, list[AttemptFact]] = defaultdict(list)
     for a in attempts:
-        arms[a.arm].append(a)
-    firsts = sorted(a.arm for a in attempts if a.n == 1)
-    usual = max(sorted(set(firsts)), key=firsts.count) if firsts else None
+        arms[arm_of(a)].append(a)
+    usual = _usual(attempts, arm_of)
     stats = {arm: _rate(rows) for arm, rows in arms.items() if len(rows) >= MIN_ARM}
     if usual is None or usual not in stats:
         return None
     best = min(stats, key=lambda arm: (-stats[arm][0], _mean_cost(arms[arm]), arm))
     rate, cost = stats[best][0], _mean_cost(arms[best])
     now, now_cost = stats[usual][0], _mean_cost(arms[usual])
-    if best == usual or s.roles.get(role) == best:
+    if best in (usual, named):
         return None
     better = rate - now >= 0.3
     cheaper = rate >= now and cost < 0.7 * now_cost
@@ -113,7 +133,7 @@ def _role_move(role: str, attempts: list[AttemptFact], s: Settings) -> Proposal 
         return None
     evidence = tuple(
         f"{arm}: {_count(arms[arm])} {role} attempts merged ({_pct(stats[arm][0])}), "
-        f"mean cost ${_mean_cost(arms[arm]):.4f}"
+        f"mean cost ${_mean_cost(arms[arm]):.4f}{_models(arm, arms[arm])}"
         for arm in sorted(stats)
     )
     gain = f"from {_pct(now)} to about {_pct(rate)} of {role} attempts merging"
@@ -127,6 +147,12 @@ def _role_move(role: str, attempts: list[AttemptFact], s: Settings) -> Proposal 
         setting=("roles", role, best),
         sources=_where(attempts),
     )
+
+
+def _models(arm: str, rows: Sequence[AttemptFact]) -> str:
+    """The models a whole agent's attempts ran on (nothing for an `agent:model` arm)."""
+    models = sorted({a.model for a in rows if a.model})
+    return f", on {', '.join(models)}" if models and ":" not in arm else ""
 
 
 # -- retries -----------------------------------------------------------------------------
@@ -289,7 +315,9 @@ def prompt_lessons(history: History, s: Settings) -> list[Proposal]:
     out = []
     for key, lead, match, line in LESSON_CLASSES:
         hits = [a for a in history.attempts if match(a)]
-        if len(hits) < MIN_KILLS or lead in s.prompt:
+        # there already: the fixed sentence, or the line an earlier `--apply` wrote (worded)
+        written = [str(a.values.get(f"prompt.{key}") or lead) for a in history.applied]
+        if len(hits) < MIN_KILLS or any(w in s.prompt for w in (lead, *written)):
             continue
         sentence = line(hits)
         out.append(

@@ -79,6 +79,7 @@ class Call:
     config: Config
     logs: Path
     n: int  # 1, or 2 for the repair round
+    schema: dict[str, Any] | None = None  # the answer's JSON schema (None: the plan's)
 
 
 def plan_goal(
@@ -138,7 +139,7 @@ def ask(call: Call, goal: str, prompt: str) -> tuple[Any, Usage]:
     prompt_file.write_text(prompt, encoding="utf-8")
     log = call.logs / f"call-{call.n}.log"
     with scratch_worktree(call.repo) as (tree, home):
-        extra = structured_args(call.name, home)
+        extra = structured_args(call.name, home, call.schema)
         own = call.config.agents.get(call.name) or AgentConfig()
         job_config = replace(own, args=(*own.args, *extra))
         task = Task("plan", goal, role="planner")
@@ -177,9 +178,9 @@ async def _run(
         raise
 
 
-def structured_args(name: str, home: Path) -> tuple[str, ...]:
-    """The CLI's options that ask for an answer matching the plan schema."""
-    schema = json.dumps(planprompt.PLAN_SCHEMA, sort_keys=True)
+def structured_args(name: str, home: Path, wanted: dict[str, Any] | None = None) -> tuple[str, ...]:
+    """The CLI's options that ask for an answer matching `wanted` (default: the plan schema)."""
+    schema = json.dumps(wanted or planprompt.PLAN_SCHEMA, sort_keys=True)
     if name == "claude":
         return ("--json-schema", schema)
     if name == "codex":
@@ -191,8 +192,9 @@ def structured_args(name: str, home: Path) -> tuple[str, ...]:
 def read_answer(name: str, home: Path, log: Path, events: tuple[Any, ...]) -> Any:
     """Claude Code: the final `result` line's `structured_output`; Codex: the `-o` file;
     any other agent (or when those are missing): its text, for extraction."""
-    if name == "claude":
-        for line in reversed(log.read_text(encoding="utf-8", errors="replace").splitlines()):
+    stream = runner.raw_log(log)  # the readable log holds no JSON lines; the raw one does
+    if name == "claude" and stream.is_file():
+        for line in reversed(stream.read_text(encoding="utf-8", errors="replace").splitlines()):
             obj = _json_line(line)
             if obj.get("type") == "result":
                 found = obj.get("structured_output")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from podium.api.evolve import Evolution
+    from podium.api.evolve import Evolution, Wording
 
 
 def report_text(evolution: Evolution) -> str:
@@ -26,9 +26,23 @@ def report_text(evolution: Evolution) -> str:
         lines += [f"   evidence: {line}" for line in p.evidence]
         lines.append(f"   expected: {p.effect}")
     lines += [f"by hand: {line}" for line in evolution.edits.by_hand]
+    if evolution.wording is not None:
+        lines.append(wording_line(evolution.wording))
     if evolution.diff:
         lines += ["", evolution.diff.rstrip("\n")]
     return "\n".join(lines) + "\n"
+
+
+def wording_line(w: Wording) -> str:
+    """What `--agent` did: the lessons it worded and what that call cost, or why it did not."""
+    head = f"wording: {w.agent} worded {w.worded} lesson(s)"
+    if w.usage is not None:
+        u = w.usage
+        head += (
+            f", 1 call, {u['input_tokens']} tokens in, {u['output_tokens']} out, "
+            f"${u['cost_usd']:.4f} (coordination)"
+        )
+    return f"{head}; {w.note}" if w.note else head
 
 
 @click.command("evolve")
@@ -36,13 +50,14 @@ def report_text(evolution: Evolution) -> str:
               help="How many of the latest runs to read.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the proposals as JSON.")
 @click.option("--apply", "do_apply", is_flag=True, help="Write the proposed changes.")
-def evolve_command(runs: int, as_json: bool, do_apply: bool) -> None:
+@click.option("--agent", help="Ask this agent CLI once to word the prompt lessons.")
+def evolve_command(runs: int, as_json: bool, do_apply: bool, agent: str | None) -> None:
     """Propose better settings from the history of runs; --apply writes them."""
     from podium import api
     from podium.api import evolve as evolving
 
     repo = api.repo_root()
-    evolution = evolving.evolve(repo, runs)
+    evolution = evolving.evolve(repo, runs, agent)
     backup = evolving.apply_evolution(repo, evolution) if do_apply else None
     if as_json:
         data = {**evolving.evolution_json(evolution), "applied": backup is not None}
