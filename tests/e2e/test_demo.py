@@ -23,6 +23,7 @@ def test_demo_lands_every_task_with_two_real_agents(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
     assert "finished; 6 merged" in proc.stdout
+    assert "not verified" not in proc.stdout  # the gate checked every merge (pytest is there)
     assert "agent claude" in proc.stdout and "agent gemini" in proc.stdout
     line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("tokens recorded"))
     recorded, served = line.split(": ")[1].split(" (the model server served ")

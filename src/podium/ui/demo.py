@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -180,6 +181,11 @@ def run_demo(where: Path | None, keep: bool) -> int:
             f"the demo drives real agent CLIs and {', '.join(missing)} is not installed: run "
             f"`podium agents install {' '.join(AGENTS)}` (podium finds them there from any "
             "repository; scripts/demo does it)"
+        )
+    if importlib.util.find_spec("pytest") is None:  # the demo's gate: without it, none
+        raise PodiumError(
+            f"the demo's gate runs the demo repository's tests with pytest, which {sys.executable} "
+            "cannot import: `pip install pytest` into that environment (scripts/demo does it)"
         )
     base = Path(where) if where else Path(tempfile.mkdtemp(prefix="podium-demo-"))
     repo = make_repo(base)
