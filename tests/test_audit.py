@@ -62,3 +62,23 @@ def test_another_runner_lists_its_ids_with_the_collect_command(tmp_path: Path) -
     assert found.result.ok and found.warnings == (
         "warning: remove-tests: b: b collected on the base, not now",
     )
+
+
+def test_changed_code_no_test_runs_is_found_by_coverage_on_the_attempts_tree(
+    tmp_path: Path,
+) -> None:
+    untested = LIB + "\n\ndef g(x):\n    return x * 3\n"
+    repo, base, worktree = attempt(tmp_path, ("lib.py", untested))
+    policy = JanitorConfig().policy
+    fail = Config(janitor=JanitorConfig({**policy, "untested-changes": "fail"}))
+    found = audit(Task("t", "g"), worktree, Against(repo, base, (GATE,), fail), 60)
+    assert found.result.detail.splitlines() == [
+        "untested-changes: lib.py:8-9: none of these changed lines ran under the tests",
+        "untested-changes: add a test that runs the lines you changed",
+    ]
+    assert not found.result.ok
+    assert audit(Task("t", "g"), worktree, Against(repo, base, (GATE,), Config()), 60).result.ok
+    tested = TESTS + "\n\ndef test_h():\n    from lib import g\n    assert g(1) == 3\n"
+    repo, base, worktree = attempt(tmp_path / "2", ("lib.py", untested), ("test_lib.py", tested))
+    found = audit(Task("t", "g"), worktree, Against(repo, base, (GATE,), fail), 60)
+    assert found.result.ok and found.warnings == ()

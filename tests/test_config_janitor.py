@@ -19,12 +19,14 @@ def test_every_evasion_fails_by_default_but_the_opt_in_one() -> None:
 def test_janitor_table_sets_policies_and_the_collect_command(tmp_path: Path) -> None:
     (tmp_path / "podium.toml").write_text(
         '[janitor]\nremove-tests = "warn"\nadd-suppressions = "allow"\n'
+        'untested-changes = "warn"\n'
         'collect = "npx jest --listTests"\nconfig_files = ["scripts/*.sh"]\n'
     )
     janitor = load_config(tmp_path).janitor
     assert janitor.policy["remove-tests"] == "warn"
     assert janitor.policy["add-suppressions"] == "allow"
     assert janitor.policy["disable-tests"] == "fail"
+    assert janitor.policy["untested-changes"] == "warn"
     assert (janitor.collect, janitor.config_files) == ("npx jest --listTests", ("scripts/*.sh",))
 
 
@@ -36,7 +38,10 @@ def test_janitor_table_sets_policies_and_the_collect_command(tmp_path: Path) -> 
             "podium.toml [janitor]: remove-tests must be 'fail', 'warn' or 'allow', not 'sometimes",
         ),
         ({"remove-test": "warn"}, "podium.toml [janitor]: unknown key 'remove-test' (did you mean"),
-        ({"untested-changes": "fail"}, "podium.toml [janitor]: untested-changes: measuring"),
+        (
+            {"untested-changes": "on"},
+            "podium.toml [janitor]: untested-changes must be 'fail', 'warn' or 'allow', not 'on'",
+        ),
         ({"collect": ["pytest"]}, "podium.toml [janitor]: collect must be a command line"),
         ({"config_files": ["a/[b"]}, "podium.toml [janitor]: config_files entry 'a/[b': "),
     ],

@@ -172,3 +172,43 @@ def test_policy_fails_warns_or_drops_and_the_plan_may_allow() -> None:
         "remove-tests: t.py:1-2: gone",
         "remove-tests: do not remove or deselect tests; make them pass",
     ]
+
+
+UNTESTED = (
+    'def f(x):\n    """Twice x."""\n    y = x * 2\n    # a comment\n    return y\n\n\nZ = 3\n'
+)
+
+
+def added(text: str, *numbers: int) -> dict[int, str]:
+    lines = text.splitlines()
+    return {n: lines[n - 1] for n in numbers}
+
+
+def test_untested_changes_map_changed_lines_to_the_lines_that_ran() -> None:
+    new = Change(None, "src/m.py", None, UNTESTED, added(UNTESTED, *range(1, 9)))
+    # Nothing ran: the finding spans the changed code (the blank line after it is not code).
+    assert [str(f) for f in evasions.untested(new, ())] == [
+        "untested-changes: src/m.py:1-8: none of these changed lines ran under the tests"
+    ]
+    # The `def` line runs on import; that is no evidence the function was exercised.
+    assert len(evasions.untested(new, {1})) == 1
+    assert evasions.untested(new, {1, 3, 5}) == []  # its body ran
+    assert evasions.untested(new, {8}) == []  # one changed line ran: not "none of them"
+    body = Change("src/m.py", "src/m.py", UNTESTED, UNTESTED, added(UNTESTED, 3))
+    assert [str(f) for f in evasions.untested(body, {1, 8})] == [
+        "untested-changes: src/m.py:3: none of these changed lines ran under the tests"
+    ]
+    assert evasions.untested(body, {3}) == []
+    renamed = Change("src/m.py", "src/m.py", UNTESTED, UNTESTED, added(UNTESTED, 1))
+    assert evasions.untested(renamed, {1, 3}) == []  # a renamed def counts by its body
+
+
+def test_untested_changes_ignore_non_code_tests_and_other_languages() -> None:
+    comments = Change("m.py", "m.py", UNTESTED, UNTESTED, added(UNTESTED, 2, 4, 6))
+    assert evasions.untested(comments, ()) == []  # a docstring, a comment, a blank line
+    for path in ("tests/test_m.py", "test_m.py", "conftest.py", "m.js"):
+        assert evasions.untested(Change(None, path, None, UNTESTED, added(UNTESTED, 3)), ()) == []
+    gone = Change("m.py", None, UNTESTED, None, {})
+    assert evasions.untested(gone, ()) == []
+    broken = Change(None, "m.py", None, "def f(:\n", {1: "def f(:"})
+    assert evasions.untested(broken, ()) == []  # left to the gates

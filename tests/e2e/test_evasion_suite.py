@@ -277,3 +277,56 @@ def test_bad_janitor_config_is_a_located_error_and_writes_nothing(tmp_path: Path
     assert proc.returncode == 2
     assert "allows unknown evasion class 'remove-test' (did you mean 'remove-tests'?" in proc.stderr
     assert not (calc / ".podium").exists()
+
+
+TRIPLE = "\\n\\ndef triple(x):\\n    return x * 3\\n"
+TRIPLE_TEST = (
+    "from calc.core import triple\\n\\n\\ndef test_triple():\\n    assert triple(2) == 6\\n"
+)
+ADD_TRIPLE = edit("calc/core.py", "return a - b\n", f"return a - b\\n{TRIPLE}")
+UNTESTED = "untested-changes: calc/core.py:9-10: none of these changed lines ran under the tests"
+
+
+def test_changed_code_no_test_runs_is_refused_when_untested_changes_is_on(
+    tmp_path: Path,
+) -> None:
+    calc = repo(tmp_path, 'max_attempts = 1\n[janitor]\nuntested-changes = "fail"\n')
+    base = git(calc, "rev-parse", "main")
+    tested = [*ADD_TRIPLE, "write", "tests/test_triple.py", TRIPLE_TEST]
+    proc = run_plan(calc, [task("untested", ADD_TRIPLE), task("tested", tested)])
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    status = {t["id"]: t for t in json.loads(proc.stdout)["tasks"]}
+    assert status["untested"]["state"] == "failed"
+    assert status["untested"]["reason"].startswith(f"evasions: {UNTESTED}")
+    assert "add a test that runs the lines you changed" in status["untested"]["reason"]
+    assert status["tested"]["state"] == "merged"
+    # Only the tested work moved the target.
+    assert git(calc, "diff", "--name-only", base, "main").split() == [
+        "calc/core.py",
+        "tests/test_triple.py",
+    ]
+
+
+def test_untested_changes_under_warn_land_and_show_in_status(tmp_path: Path) -> None:
+    calc = repo(tmp_path, 'max_attempts = 1\n[janitor]\nuntested-changes = "warn"\n')
+    proc = run_plan(calc, [task("untested", ADD_TRIPLE)])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "def triple(x):" in (calc / "calc/core.py").read_text()
+    assert f"warning: {UNTESTED}" in podium(calc, "status").stdout
+
+
+def test_untested_changes_without_coverage_is_a_preflight_error(tmp_path: Path) -> None:
+    venv = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    calc = repo(tmp_path, 'max_attempts = 1\n[janitor]\nuntested-changes = "fail"\n')
+    (calc / "podium.toml").write_text(
+        f'gates = ["{venv}/bin/python -m pytest -q"]\n[janitor]\nuntested-changes = "fail"\n'
+    )
+    git(calc, "commit", "-qam", "a gate whose Python has no coverage.py")
+    proc = run_plan(calc, [task("t", ADD_TRIPLE)])
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert (
+        "podium.toml [janitor]: untested-changes: coverage.py is not importable by "
+        f"`{venv}/bin/python` (install `coverage` there)"
+    ) in proc.stderr
+    assert not (calc / ".podium").exists()

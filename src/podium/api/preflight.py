@@ -35,9 +35,20 @@ def preflight(repo: Path, plan: Plan, config: Config, target: str | None = None)
     branch = target or git.current_branch(repo)
     problems += _agent_problems(plan, config)
     problems += _program_problems(repo, plan, config, branch)
+    problems += _coverage_problems(repo, plan, config)
     if problems:
         head = f"pre-flight found {len(problems)} problem(s); nothing was started or written:"
         raise PreflightError("\n".join([head, *(f"  {p}" for p in problems)]))
+
+
+def _coverage_problems(repo: Path, plan: Plan, config: Config) -> list[str]:
+    """`untested-changes` turned on where the tests cannot be measured."""
+    if config.janitor.policy["untested-changes"] == "allow":
+        return []
+    from podium.landing import coverage
+
+    why = coverage.problem(repo, plan.gates if plan.gates is not None else config.gates)
+    return [f"{CONFIG_FILE} [janitor]: untested-changes: {why}"] if why else []
 
 
 def _target_problems(repo: Path, target: str | None) -> list[str]:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from podium import git
 from podium.config import Config
-from podium.landing import evasions, gates
+from podium.landing import coverage, evasions, gates
 from podium.landing.commands import CheckResult, capture
 from podium.landing.evasions import Change, Finding
 from podium.plans.model import Task
@@ -55,8 +55,11 @@ def audit(task: Task, worktree: Path, against: Against, timeout: float) -> Audit
     found = detect(task, changes, against)
     if "remove-tests" in active:
         found = removed(worktree, against, timeout) + found
+    notes: list[str] = []
+    if "untested-changes" in active:
+        found += untested(worktree, changes, against, timeout, notes)
     fail, warn = evasions.judge([f for f in found if f.kind in active], policy, task.allow)
-    warnings = tuple(f"warning: {f}" for f in warn)
+    warnings = tuple(f"warning: {f}" for f in [*notes, *warn])
     if fail:
         return Audit(CheckResult(NAME, False, evasions.summary(fail)), warnings)
     return Audit(CheckResult(NAME, True, "\n".join(warnings)), warnings)
@@ -132,6 +135,23 @@ def removed(worktree: Path, against: Against, timeout: float) -> list[Finding]:
     paths = {test_id.partition("::")[0] for test_id in gone}
     sources = {p: show(worktree, f"{against.base}:{p}") or "" for p in paths}
     return evasions.removed_tests(before, now, sources)
+
+
+def untested(
+    worktree: Path, changes: Sequence[Change], against: Against, timeout: float, notes: list[str]
+) -> list[Finding]:
+    """Changed source files none of whose changed lines ran under the pytest gate's tests,
+    measured on the attempt's tree; why it could not be measured goes to `notes`."""
+    code = [c for c in changes if evasions.untested(c, ())]  # files with changed code
+    gate = coverage.pytest_gate(against.gates)
+    if not code or gate is None:
+        return []
+    measured = coverage.measure(gate, worktree, [c.path for c in code], timeout)
+    if measured.executed is None:
+        notes.append(f"untested-changes: not measured: {measured.why}")
+        return []
+    ran = measured.executed
+    return [f for c in code for f in evasions.untested(c, ran.get(c.path, frozenset()))]
 
 
 def collect_argv(against: Against) -> list[str] | None:

@@ -249,6 +249,25 @@ def emptied(change: Change) -> list[Finding]:
     ]
 
 
+def untested(change: Change, executed: Collection[int]) -> list[Finding]:
+    """A changed Python source file (not a test) whose changed code did not run at all.
+
+    `executed` are the file's line numbers that ran under the tests (coverage of the attempt's
+    tree). Changed lines that are not code (blank, comments, docstrings) do not count."""
+    if change.suffix != ".py" or change.after is None or is_test_file(change.path):
+        return []
+    changed = []
+    for (first, last), (start, end) in pysource.statements(change.after):
+        mine = [n for n in range(first, last + 1) if n in change.added]
+        if mine and any(n in executed for n in range(start, end + 1)):
+            return []
+        changed += mine
+    if not changed:
+        return []
+    what = "none of these changed lines ran under the tests"
+    return [Finding("untested-changes", change.path, (min(changed), max(changed)), what)]
+
+
 def _nonblank(text: str) -> int:
     return sum(1 for line in text.splitlines() if line.strip())
 

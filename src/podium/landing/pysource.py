@@ -128,12 +128,8 @@ def new_stubs(before: str, after: str) -> list[tuple[str, Lines]]:
 
 def silent_excepts(source: str) -> list[Lines]:
     """Bare or `except Exception` / `BaseException` handlers whose body does nothing."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return []
     out = []
-    for node in ast.walk(tree):
+    for node in _nodes(source):
         if not isinstance(node, ast.ExceptHandler):
             continue
         if _broad(node.type) and all(_does_nothing(s) for s in node.body):
@@ -152,3 +148,37 @@ def _broad(kind: ast.expr | None) -> bool:
     if isinstance(kind, ast.Tuple):
         return any(_broad(k) for k in kind.elts)
     return _name(kind) in ("Exception", "BaseException")
+
+
+def statements(source: str) -> list[tuple[Lines, Lines]]:
+    """Each statement's own lines, with the lines whose running shows that it ran.
+
+    A simple statement ran when one of its lines did. A `def` or `class` line runs on import,
+    so it counts as run only when its body did; other compound statements (`if`, `for`, ...)
+    by their first line. Docstrings and other lone constants are not code."""
+    out = []
+    for node in _nodes(source):
+        if not isinstance(node, ast.stmt) or _is_constant(node):
+            continue
+        body: list[ast.stmt] = getattr(node, "body", [])
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            head = (_span(node)[0], max(node.lineno, body[0].lineno - 1))
+            out.append((head, (body[0].lineno, node.end_lineno or node.lineno)))
+        elif body:
+            out.append(((node.lineno, node.lineno), (node.lineno, node.lineno)))
+        else:
+            out.append((_span(node), _span(node)))
+    return out
+
+
+def _is_constant(stmt: ast.stmt) -> bool:
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+
+
+def _nodes(source: str) -> Iterator[ast.AST]:
+    """Every node of the source's syntax tree; none when it does not parse."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return iter(())
+    return ast.walk(tree)
