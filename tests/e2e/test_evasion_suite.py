@@ -206,7 +206,8 @@ def test_findings_are_located_and_reach_the_next_attempt(tmp_path: Path) -> None
     prompt = calc / ".podium/logs" / out["run"] / "delete-test" / "a2.prompt.md"
     assert "do not remove or deselect tests; make them pass" in prompt.read_text()
     status = podium(calc, "status")
-    assert "why: evasions: remove-tests: tests/test_core.py:11-13" in status.stdout
+    assert "failed at evasions" in status.stdout
+    assert "remove-tests: tests/test_core.py:11-13: 2 cases of" in status.stdout
 
 
 def test_legitimate_work_and_a_permitted_rename_land(tmp_path: Path) -> None:
