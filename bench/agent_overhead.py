@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import finish
+from _common import QUICK, finish
 
 from podium.agents.base import Job
 from podium.agents.claude import ClaudeAdapter
@@ -25,7 +25,7 @@ from podium.config import AgentConfig
 from podium.plans.model import Task
 from podium.testing import ScriptedServer
 
-ROUNDS = 7
+ROUNDS = 1 if QUICK else 7
 TOOLS = Path(__file__).resolve().parents[1] / ".tools" / "bin"
 
 

@@ -17,13 +17,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import finish
+from _common import QUICK, finish
 
 from podium.agents.base import Launch
 from podium.agents.command import CommandAdapter
 from podium.agents.runner import KILL_GRACE, Limits, agent_env, run_agent
 
-ROUNDS = 3
+ROUNDS = 1 if QUICK else 3
 TARGET = KILL_GRACE + 1.0  # seconds past the limit: SIGTERM's grace, then SIGKILL at once
 AGENTS = {
     # name: (script, wall limit, silence limit, the limit that must end it)

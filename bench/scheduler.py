@@ -15,12 +15,13 @@ import time
 
 from podium.scheduling.scheduler import SchedState, Start, TaskView, decide
 
-TASKS = 10_000
-PATHS = 2_000
+QUICK = "--quick" in sys.argv  # a small version, for tests/test_bench.py
+TASKS = 300 if QUICK else 10_000
+PATHS = 200 if QUICK else 2_000
 DIRS = 100
 MAX_PARALLEL = 16
 TARGET_S = 1.0
-ROUNDS = 3
+ROUNDS = 1 if QUICK else 3
 
 
 def owned_paths(rng: random.Random, tag: str) -> list[str]:
@@ -78,12 +79,12 @@ def main() -> int:
             f"round {k}: decide {spent:.2f}s, readiness scan {scan:.2f}s, ratio {spent / scan:.2f}"
         )
     spent, calls, scan = min(rounds)
-    verdict = "OK" if spent <= TARGET_S else "FAIL"
+    verdict = "quick, no verdict" if QUICK else "OK" if spent <= TARGET_S else "FAIL"
     print(
         f"baseline: readiness scan {scan:.2f}s in the same round; decide/scan = {spent / scan:.2f}"
     )
     print(f"scheduler: total {spent:.2f}s for {calls} decisions (target <= {TARGET_S} s) {verdict}")
-    return 0 if verdict == "OK" else 1
+    return 0 if verdict != "FAIL" else 1
 
 
 if __name__ == "__main__":

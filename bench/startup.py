@@ -12,6 +12,7 @@ import sys
 
 from _common import (
     PYTHON,
+    QUICK,
     make_repo,
     median_time,
     podium_argv,
@@ -21,7 +22,7 @@ from _common import (
     write_task,
 )
 
-RUNS = 15
+RUNS = 3 if QUICK else 15
 HELP_TARGET = 0.25
 STATUS_TARGET = 0.4
 
@@ -49,9 +50,10 @@ def main() -> None:
     ok = help_s <= HELP_TARGET and status_s <= STATUS_TARGET
     print(
         f"startup: help {help_s:.3f} s, status {status_s:.3f} s "
-        f"(target <= {HELP_TARGET} s, {STATUS_TARGET} s) {'OK' if ok else 'FAIL'}"
+        f"(target <= {HELP_TARGET} s, {STATUS_TARGET} s) "
+        f"{'quick, no verdict' if QUICK else 'OK' if ok else 'FAIL'}"
     )
-    sys.exit(0 if ok else 1)
+    sys.exit(0 if ok or QUICK else 1)
 
 
 if __name__ == "__main__":

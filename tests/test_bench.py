@@ -13,7 +13,21 @@ BENCH = Path(__file__).parents[1] / "bench"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["overhead", "makespan", "memory", "merge", "stages"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "startup",
+        "overhead",
+        "makespan",
+        "memory",
+        "merge",
+        "stages",
+        "scheduler",
+        "routing",
+        "kills",
+        "agent_overhead",
+    ],
+)
 def test_bench_runs_in_quick_mode(name: str) -> None:
     proc = subprocess.run(
         [sys.executable, str(BENCH / f"{name}.py"), "--quick"],
@@ -22,4 +36,6 @@ def test_bench_runs_in_quick_mode(name: str) -> None:
         timeout=600,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.splitlines()[-1].startswith(f"{name}: "), proc.stdout
+    last = proc.stdout.splitlines()[-1]
+    assert last.startswith(f"{name.replace('_', '-')}: "), proc.stdout
+    assert last.endswith("quick, no verdict"), last
