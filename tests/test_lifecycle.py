@@ -48,8 +48,9 @@ def test_only_allowed_transitions_and_version_counts_events(moves: list[tuple[st
 
 
 def test_final_states_are_final_except_for_resume() -> None:
-    """Merged is for ever; the other final states go back to pending (resume, retry) or, when
-    git finds the task's identity on the target, to merged."""
+    """Merged and split are for ever; the other final states go back to pending (resume,
+    retry), to merged when git finds the task's identity on the target, or to split."""
     assert lifecycle.ALLOWED[lifecycle.MERGED] == frozenset()
+    assert lifecycle.ALLOWED[lifecycle.SPLIT] == frozenset()
     for state in (lifecycle.FAILED, lifecycle.BLOCKED, lifecycle.CANCELLED):
-        assert lifecycle.ALLOWED[state] == {lifecycle.PENDING, lifecycle.MERGED}
+        assert lifecycle.ALLOWED[state] == {lifecycle.PENDING, lifecycle.MERGED, lifecycle.SPLIT}

@@ -103,9 +103,10 @@ TABLE = {
     "verifying": {"merging", "pending", "failed", "cancelled"},
     "merging": {"merged", "pending", "failed", "cancelled"},
     "merged": set(),
-    "failed": {"pending", "merged"},
-    "blocked": {"pending", "merged"},
-    "cancelled": {"pending", "merged"},
+    "failed": {"pending", "merged", "split"},
+    "blocked": {"pending", "merged", "split"},
+    "cancelled": {"pending", "merged", "split"},
+    "split": set(),
 }
 DOCS = Path(__file__).parents[1] / "docs" / "resume.md"
 

@@ -98,6 +98,9 @@ class Config:
     prompt_path: str = ""  # `[prompt] template`, relative to the repository root
     prompt_template: str = ""  # its text, checked; "" = the built-in template
     executor: ExecutorConfig = field(default_factory=ExecutorConfig)
+    split: bool = False  # `[retries] split`: a task that used its attempts is split in two to four
+    summary_agent: tuple[str, str | None] | None = None  # `[summaries] agent`: who writes it
+    summary_timeout: float = 60.0  # `[summaries] timeout`: seconds before it is skipped
 
 
 _KEYS: dict[str, set[str]] = {
@@ -122,12 +125,14 @@ _KEYS: dict[str, set[str]] = {
         "roles",
         "prompt",
         "executor",
+        "summaries",
     },
     "prompt": {"template"},
     "executor": {f.name for f in fields(ExecutorConfig)},
+    "summaries": {"agent", "timeout"},
     "janitor": {*EVASIONS, "collect", "config_files"},
     "merge": {"batch", "wait", "gate_attempts", "conflict_retries", "speculate"},
-    "retries": {"ladder"},
+    "retries": {"ladder", "split"},
     "worktrees": {"shared", "copy", "setup"},
     "timeouts": {"wall", "silence"},
     "agent": {"base_url", "api_key_env", "bin", "model", "args", "env", "provider"},
@@ -186,7 +191,20 @@ def parse_config(data: dict[str, Any], where: str) -> Config:
         prompt_path=_prompt_path(_table(data, "prompt", where), f"{where} [prompt]"),
         executor=parse_executor(_table(data, "executor", where), f"{where} [executor]"),
         **_merge_settings(data, where),
+        **_summaries(_table(data, "summaries", where), f"{where} [summaries]"),
     )
+
+
+def _summaries(table: dict[str, Any], where: str) -> dict[str, Any]:
+    """`[summaries] agent = "claude:claude-haiku-4-5"`, `timeout = 60`."""
+    _check_keys(table, "summaries", where)
+    value = table.get("agent")
+    if value is not None and (not isinstance(value, str) or not _rung(value)[0]):
+        raise ConfigError(f'{where}: agent must be "agent" or "agent:model", not {value!r}')
+    agent = _rung(value) if isinstance(value, str) else None
+    if agent is not None and agent[0] == "command":
+        raise ConfigError(f"{where}: agent: `command` runs a program, not a model")
+    return {"summary_agent": agent, "summary_timeout": _positive(table, "timeout", where, 60.0)}
 
 
 def _janitor(table: dict[str, Any], where: str) -> JanitorConfig:
@@ -273,6 +291,7 @@ def _merge_settings(data: dict[str, Any], where: str) -> dict[str, Any]:
         "gate_attempts": _flag(merge, "gate_attempts", at, False),
         "conflict_retries": _at_least_zero(merge, "conflict_retries", at, 1),
         "ladder": tuple(_rung(r) for r in _strings(retries, "ladder", f"{where} [retries]", ())),
+        "split": _flag(retries, "split", f"{where} [retries]", False),
         "fallback": _strings(data, "fallback", where, ()),
         "cooldown": _positive(data, "cooldown", where, 60.0),
         "caps": _caps(data, "caps", where),

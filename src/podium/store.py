@@ -226,6 +226,57 @@ class Store:
         self._mirror(new)
         return new
 
+    def split_task(
+        self, run_id: str, task_id: str, plan_text: str, at: float, data: dict[str, Any]
+    ) -> None:
+        """Replace a stopped task by its sub-tasks (`data["parts"]`), in one transaction: the
+        task becomes `split`, its sub-tasks pending, those of `data["reopen"]` that are
+        blocked pending again, the run's plan the new one, with a `task.split` event."""
+        parts, reopen = list(data["parts"]), list(data["reopen"])
+        with self.tx() as db:
+            row = self._task(db, run_id, task_id)
+            if not lifecycle.allowed(row.state, lifecycle.SPLIT):
+                raise StateError(f"task {task_id!r}: {row.state} -> split is not allowed")
+            reason = f"split into {', '.join(parts)}"
+            db.execute(
+                "UPDATE tasks SET state=?, version=version+1, reason=? "
+                "WHERE run_id=? AND task_id=?",
+                (lifecycle.SPLIT, reason, run_id, task_id),
+            )
+            moved = {"from": row.state, "to": lifecycle.SPLIT, "reason": reason}
+            self._event(db, run_id, task_id, at, "task.state", moved)
+            last = db.execute("SELECT MAX(position) FROM tasks WHERE run_id=?", (run_id,))
+            start = last.fetchone()[0] + 1
+            db.executemany(
+                "INSERT INTO tasks (run_id, task_id, position, state, version) VALUES (?,?,?,?,0)",
+                [(run_id, t, start + i, lifecycle.PENDING) for i, t in enumerate(parts)],
+            )
+            for other in reopen:
+                cur = db.execute(
+                    "UPDATE tasks SET state=?, version=version+1, reason='' "
+                    "WHERE run_id=? AND task_id=? AND state=?",
+                    (lifecycle.PENDING, run_id, other, lifecycle.BLOCKED),
+                )
+                if cur.rowcount:
+                    again = {"from": lifecycle.BLOCKED, "to": lifecycle.PENDING, "reason": reason}
+                    self._event(db, run_id, other, at, "task.state", again)
+            db.execute("UPDATE runs SET plan_text=? WHERE id=?", (plan_text, run_id))
+            self._event(db, run_id, task_id, at, "task.split", data)
+        self._refresh(run_id)
+
+    def annotate(
+        self, run_id: str, task_id: str, reason: str, at: float, kind: str, data: dict[str, Any]
+    ) -> None:
+        """A new reason for a task whose state stays as it is (a split that did not happen),
+        with its event, in one transaction."""
+        with self.tx() as db:
+            self._task(db, run_id, task_id)
+            db.execute(
+                "UPDATE tasks SET reason=? WHERE run_id=? AND task_id=?", (reason, run_id, task_id)
+            )
+            self._event(db, run_id, task_id, at, kind, data)
+        self._refresh(run_id)
+
     def start_attempt(self, attempt: AttemptRow, extra: dict[str, Any] | None = None) -> TaskRow:
         """Record a new attempt and move its task to running, atomically; `extra` goes into
         the event (a speculative start names the attempts its base was built from)."""
@@ -356,6 +407,12 @@ class Store:
         return [Event(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
 
     # -- internals ---------------------------------------------------------------------
+
+    def _refresh(self, run_id: str) -> None:
+        """A change of many rows (a split): the watched rows read again, in place."""
+        if run_id in self._rows:
+            for row in self.tasks(run_id):
+                self._mirror(row)
 
     def _mirror(self, row: TaskRow) -> None:
         rows = self._rows.get(row.run_id)

@@ -31,6 +31,7 @@ from podium.api.runs import (
     run_plan,
     setup_of,
 )
+from podium.api.splits import split_task
 from podium.config import CONFIG_FILE, Config, load_config
 from podium.planning import DEFAULT_AGENT as PLANNING_AGENT
 from podium.planning.estimate import TaskCost
@@ -107,6 +108,7 @@ __all__ = [
     "scratch_dir",
     "setup_of",
     "spawn",
+    "split_task",
     "state_dir",
     "stored_plan",
 ]

@@ -189,10 +189,11 @@ def create_run(
     notify: Callable[[str], None] | None = None,
 ) -> RunSetup:
     """A new run of `plan`; tasks git finds on the target already start as merged."""
-    from podium.runs.converge import prepare
+    from podium.runs.converge import prepare, split_as_before
 
     worktrees.ignore_local_files(repo, config)
     config = with_executor(config, options.executor)
+    plan = split_as_before(store, plan, options.rerun)
     plan_state, previous = prepare(repo, store, plan, target, options.rerun)
     gates = plan.gates if plan.gates is not None else config.gates
     parallel = options.max_parallel or plan.max_parallel or config.max_parallel
@@ -276,11 +277,17 @@ def execute(
     """Run to the end (or until SIGINT/SIGTERM cancels it); return the finished run."""
     import asyncio
 
+    from podium.runs import splitting, summaries
     from podium.runs.reaper_client import Reaper
 
     reaper, reaper_proc = Reaper.start()
     try:
         stopped = asyncio.run(_main(setup, store, report, reaper, resume))
+        while not stopped and (again := splitting.split_after_run(setup, store, report)):
+            setup = again  # a failed task became sub-tasks: the loop goes on with them
+            stopped = asyncio.run(_main(setup, store, report, reaper, True))
+        if not stopped:
+            summaries.summarize(setup, store, report)
     finally:
         if reaper.pipe is not None:
             reaper.pipe.close()
@@ -471,4 +478,4 @@ def _lock_holder(lock: Path) -> int | None:
 
 def exit_code(store: Store, run_id: str) -> int:
     """0 when every task merged, 1 otherwise."""
-    return 0 if all(t.state == lifecycle.MERGED for t in store.tasks(run_id)) else 1
+    return 0 if all(t.state in lifecycle.DONE for t in store.tasks(run_id)) else 1

@@ -80,6 +80,9 @@ class Call:
     logs: Path
     n: int  # 1, or 2 for the repair round
     schema: dict[str, Any] | None = None  # the answer's JSON schema (None: the plan's)
+    model: str | None = None  # the agent's own default when None
+    structured: bool = True  # ask for an answer matching the plan schema
+    wall: float | None = None  # seconds the call may take; else `[timeouts] wall`
 
 
 def plan_goal(
@@ -139,14 +142,15 @@ def ask(call: Call, goal: str, prompt: str) -> tuple[Any, Usage]:
     prompt_file.write_text(prompt, encoding="utf-8")
     log = call.logs / f"call-{call.n}.log"
     with scratch_worktree(call.repo) as (tree, home):
-        extra = structured_args(call.name, home, call.schema)
+        extra = structured_args(call.name, home, call.schema) if call.structured else ()
         own = call.config.agents.get(call.name) or AgentConfig()
         job_config = replace(own, args=(*own.args, *extra))
-        task = Task("plan", goal, role="planner")
-        job = Job(task, prompt, prompt_file, tree, home, None, job_config)
+        task = Task("plan", goal, role="planner", model=call.model)
+        job = Job(task, prompt, prompt_file, tree, home, call.model, job_config)
         launch = adapter.launch(job)
         env = {**runner.agent_env(launch, home, launch.inherit_env), "PWD": str(tree)}
-        limits = runner.Limits(call.config.wall_timeout, call.config.silence_timeout)
+        wall = call.wall or call.config.wall_timeout
+        limits = runner.Limits(wall, min(wall, call.config.silence_timeout))
         outcome = asyncio.run(_run(adapter, launch, tree, log, limits, env))
         code = -1 if outcome.exit_code is None else outcome.exit_code
         verdict = adapter.verdict(code, outcome.events)

@@ -20,7 +20,7 @@ from podium.plans.model import EVASIONS, Check, Plan, Task
 from podium.plans.yamlpos import Loc, Pos
 
 Locate = Callable[[Loc], Pos]
-ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*(?:\.[0-9]+)*")  # `api.1`: a split's sub-task
 ID_MAX = 64
 COMPLEXITIES = ("low", "medium", "high")
 

@@ -24,6 +24,28 @@ def settle_dead_runs(repo: Path, store: Store) -> None:
         close_interrupted(repo, store, dead)
 
 
+def split_as_before(store: Store, plan: Plan, rerun: Collection[str]) -> Plan:
+    """The plan with each task that an earlier run of it split (the same identity: same
+    name, id, goal, description, files and checks) replaced by those sub-tasks again, so
+    what they landed counts and the rest runs; `--rerun TASK` runs the task whole instead."""
+    from podium.agents import registry
+    from podium.plans.identity import identity
+    from podium.plans.loading import parse_plan
+    from podium.plans.split import apply_split
+
+    splits = {}
+    for run in store.runs(plan=plan.name):
+        for event in store.events(run.id):
+            if event.kind == "task.split":
+                splits[str(event.data["identity"])] = str(event.data["plan"])
+    for task in plan.tasks:
+        found = splits.get(identity(plan.name, task))
+        if found is not None and task.id not in rerun and "all" not in rerun:
+            parts = parse_plan(found, "a stored split", agents=registry.names()).tasks
+            plan = apply_split(plan, task.id, parts)
+    return plan
+
+
 def prepare(
     repo: Path, store: Store, plan: Plan, target: str, rerun: Collection[str]
 ) -> tuple[Convergence, str | None]:

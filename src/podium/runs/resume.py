@@ -37,6 +37,8 @@ def reconcile(engine: Engine) -> None:
         if att.pid is not None and att.finished_at is None:
             kill_group(att.pid, att.pid_start)
     for row in store.tasks(s.run_id):
+        if row.state == lifecycle.SPLIT:  # its sub-tasks stand in for it
+            continue
         mine = [a for a in attempts if a.task_id == row.task_id]
         last = mine[-1] if mine else None
         commit = landed.get(f"{s.run_id}/{row.task_id}")

@@ -71,8 +71,8 @@ class RunRecord:
 
     @property
     def exit_code(self) -> int:
-        """0 when every task merged, 1 otherwise."""
-        return 0 if all(t.state == lifecycle.MERGED for t in self.tasks) else 1
+        """0 when every task merged (a split task's sub-tasks stand in for it), 1 otherwise."""
+        return 0 if all(t.state in lifecycle.DONE for t in self.tasks) else 1
 
     def failures(self) -> dict[str, dict[str, Any]]:
         """Task -> the summary of its latest failed attempt (JSON, `text` for people)."""

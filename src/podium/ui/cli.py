@@ -314,6 +314,26 @@ def retry(
 
 
 @main.command()
+@click.argument("task")
+@click.option("--run", "run_id", help="Run id (default: the latest).")
+@click.option("--agent", help="The agent that plans the split (default: the task's, else claude).")
+@click.option("--json", "as_json", is_flag=True, help="Print the final status as JSON.")
+def split(task: str, run_id: str | None, agent: str | None, as_json: bool) -> None:
+    """Split a failed TASK of a stopped run into 2-4 sub-tasks (one planner call), then
+    carry the run on with them; a bad answer changes nothing."""
+    from podium import api
+    from podium.ui import progress
+
+    repo = api.repo_root()
+    with progress.reporter(sys.stdout, repo, quiet=as_json) as report:
+        said, row = api.split_task(task, run_id=run_id, agent=agent, report=report)
+    click.echo(f"podium: {said}", err=row is None)
+    if row is None:
+        sys.exit(1)
+    _finish(repo, row.id, as_json)
+
+
+@main.command()
 def cancel() -> None:
     """Stop the active run's agents cleanly; `podium resume` carries it on later."""
     from podium import api

@@ -25,6 +25,7 @@ def status_data(record: RunRecord) -> dict[str, Any]:
     run = record.run
     warned = janitor_warnings(record.events)
     failures = record.failures()
+    summaries = {e.task_id: e.data for e in record.events_of("task.summary") if e.task_id}
     tasks = []
     for row in record.tasks:
         mine = record.attempts_of(row.task_id)
@@ -38,6 +39,7 @@ def status_data(record: RunRecord) -> dict[str, Any]:
                 "merged_commit": row.merged_commit,
                 "warnings": warned.get(row.task_id, []),
                 "failure": failures.get(row.task_id),
+                "summary": summaries.get(row.task_id),
                 "attempt_list": [
                     {
                         "n": a.n,
@@ -106,8 +108,9 @@ def status_text(data: dict[str, Any]) -> str:
             lines.append(f"      a{a['n']} {start}-{end} {a['outcome'] or 'running'}")
         lines += [f"      {w}" for w in t.get("warnings", [])[:6]]
         failure = t.get("failure")
-        if failure and t["state"] != "merged":
+        if failure and t["state"] not in ("merged", "split"):
             lines += [f"      {line}" for line in failure["text"].splitlines()]
+            lines += summary_lines(t.get("summary"))
         elif t["reason"]:
             for i, line in enumerate(t["reason"].splitlines()[:6]):
                 lines.append(("      why: " if i == 0 else "           ") + line)
@@ -121,6 +124,15 @@ def status_text(data: dict[str, Any]) -> str:
     if hint:
         lines.append(f"next: {hint}")
     return "\n".join(lines)
+
+
+def summary_lines(summary: dict[str, Any] | None) -> list[str]:
+    """The summary for people (`[summaries] agent`) under the structured one, or its note."""
+    if not summary:
+        return []
+    if summary.get("skipped"):
+        return [f"      (summary skipped: {summary['skipped']})"]
+    return [f"      in short: {summary.get('text', '')}"]
 
 
 def next_step(data: dict[str, Any]) -> str:

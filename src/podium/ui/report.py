@@ -187,6 +187,8 @@ def task_data(rows: Rows, task: Task, where: tuple[int, int]) -> dict[str, Any]:
         "attempts": [attempt_data(rows, a) for a in mine],
         "checks": [e.data for e in events if e.kind == "task.checks"],
         "failures": [e.data for e in events if e.kind == "task.failure"],
+        "summaries": [e.data for e in events if e.kind == "task.summary"],
+        "split_from": task.id.rpartition(".")[0] if "." in task.id else "",
         "merges": [e.data for e in events if e.kind == "task.merge"],
         "batches": batches(rows.events, f"{rows.run.id}/{task.id}"),
     }

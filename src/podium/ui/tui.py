@@ -69,7 +69,7 @@ def details(view: RunView, plan: Plan, task: TaskLine) -> Text:
     """The selected task: what it waits for, what waits for it, and why it is where it is."""
     states = {t.id: t.state for t in view.tasks}
     out = Text.assemble((task.id, "bold"), "  ", (task.state, STYLE.get(task.state, "")))
-    needs = plan.task(task.id).after
+    needs = next((t.after for t in plan.tasks if t.id == task.id), ())  # a split task: none
     behind = [t.id for t in plan.tasks if task.id in t.after]
     for label, ids in (("after", needs), ("needed by", behind)):
         out.append(f"\n{label}: ")

@@ -213,6 +213,8 @@
             clip(a.reason || "", 120)]), [7, 8, 9]));
       }
       for (const f of t.failures) body.append(el("pre", { class: "failure", "data-failure": "a" + f.attempt }, f.text));
+      for (const s of t.summaries) body.append(el("p", { class: "muted" }, s.text ? "in short: " + s.text : "summary skipped: " + s.skipped));
+      if (t.split_from) body.append(el("div", { class: "muted" }, "a sub-task of " + t.split_from + " (split)"));
       body.append(checksOf(t));
       d.append(body);
       box.append(d);
