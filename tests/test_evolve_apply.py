@@ -50,7 +50,7 @@ def test_the_change_is_recorded_for_the_next_evolve(tmp_path: Path) -> None:
 def test_a_podium_toml_changed_since_it_was_read_is_not_overwritten(tmp_path: Path) -> None:
     repo, state, edits = setup(tmp_path)
     (repo / "podium.toml").write_text("max_parallel = 8  # the user's own edit\n")
-    with pytest.raises(StateError, match="podium.toml changed since"):
+    with pytest.raises(StateError, match=r"podium\.toml changed since"):
         write_edits(repo, state, edits, RECORD, now=1.0)
     assert (repo / "podium.toml").read_text() == "max_parallel = 8  # the user's own edit\n"
     assert not (repo / "podium-prompt.md").exists()  # nothing written at all
@@ -61,7 +61,7 @@ def test_a_podium_toml_changed_since_it_was_read_is_not_overwritten(tmp_path: Pa
 def test_a_file_that_appeared_since_it_was_read_is_not_overwritten(tmp_path: Path) -> None:
     repo, state, edits = setup(tmp_path)
     (repo / "podium-prompt.md").write_text("my own prompt {goal}\n")
-    with pytest.raises(StateError, match="podium-prompt.md changed since"):
+    with pytest.raises(StateError, match=r"podium-prompt\.md changed since"):
         write_edits(repo, state, edits, RECORD, now=1.0)
     assert (repo / "podium-prompt.md").read_text() == "my own prompt {goal}\n"
     assert (repo / "podium.toml").read_text() == OLD

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import git, make_repo
 from podium.config import Config, ExecutorConfig, load_config
 from podium.errors import ConfigError
 from podium.executors.choice import INSTALL, check_installed, executor_for, reattaches
 from podium.executors.local import LocalExecutor
+
+from conftest import git, make_repo
 
 
 def test_the_default_is_the_local_executor(tmp_path: Path) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from conftest import PYTHON
 from podium.landing.commands import OUTPUT_TAIL, capture, gist, run_command
+
+from conftest import PYTHON
 
 PY = shlex.quote(PYTHON)
 

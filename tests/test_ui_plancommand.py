@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_repo
 from podium.planning.planner import Planned, Usage
 from podium.plans.loading import parse_plan
 from podium.runs.worktrees import state_dir
 from podium.store import RunRow, Store
 from podium.ui.plancommand import record_coordination, run_command_line, schedule_text, usage_line
+
+from conftest import make_repo
 
 USAGE = Usage("claude", "sonnet", 1, 1200, 340, 0.01234, "agent")
 PLAN_TEXT = """\
