@@ -30,7 +30,8 @@ def test_status_lists_each_task_its_attempts_and_why(
     assert data["tasks"][0]["attempt_list"][0]["cost_usd"] == 0.5
     assert data["tasks"][1] == {
         "id": "docs", "state": "pending", "attempts": 0, "agent": None, "reason": "",
-        "merged_commit": None, "warnings": [], "failure": None, "attempt_list": [],
+        "merged_commit": None, "warnings": [], "failure": None, "summary": None,
+        "attempt_list": [],
     }  # fmt: skip
     assert status_text(data).splitlines() == [
         "run r1 (shop) on main: running; 1 failed, 1 pending",

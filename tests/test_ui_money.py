@@ -58,7 +58,7 @@ def test_the_cost_text_a_person_reads(run_store: Store, record_attempt: Record) 
     run_store.set_budget("r1", 2.0, 1000.0)
     assert (
         cost_text(cost_data(record_of(run_store, "r1"))).splitlines()[1]
-        == "budget $2.00, left $-0.5000"
+        == "budget $2.0000, left $-0.5000"
     )
 
 

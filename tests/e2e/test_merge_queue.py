@@ -120,10 +120,12 @@ def test_one_bad_task_in_a_batch_is_isolated_and_the_rest_land(tmp_path: Path) -
 
 
 def test_a_failing_batch_is_bisected_down_to_the_culprit(tmp_path: Path) -> None:
-    """Eight tasks gated together, one bad: the batch is halved, never retried one by one.
+    """Tasks gated together, one bad: the failing batch is halved, never retried one by one.
 
-    Bisection needs ⌈log2 8⌉ + 1 = 4 failing gate runs (8, 4, 2, then the culprit alone) and
-    one passing run for each good sibling half: 7 in all, where one task at a time needs 9.
+    How many tasks the first batch holds depends on when their checks end (the queue waits
+    only while more verified work is on its way); whatever it holds, m tasks, bisection takes
+    ⌈log2 m⌉ + 1 failing gate runs (m, m/2, ..., the culprit alone) and one passing run for each
+    good sibling half, where one task at a time would need m + 1.
     """
     n = 8
     toml = f"max_attempts = 1\n[merge]\nbatch = {n}\nwait = 120\n"
@@ -138,14 +140,17 @@ def test_a_failing_batch_is_bisected_down_to_the_culprit(tmp_path: Path) -> None
     }
     batches = [(b["tasks"], b["status"]) for b in events(repo, "merge.batch")]
     culprit = [tasks for tasks, _ in batches if "r1/bad" in tasks]
-    assert [len(t) for t in culprit] == [8, 4, 2, 1], batches
+    sizes = [len(t) for t in culprit]
+    assert sizes[0] >= 3 and sizes[-1] == 1, batches  # a real batch formed, and was cut down
+    assert all(b in (a // 2, (a + 1) // 2) for a, b in pairwise(sizes)), batches  # halved
+    assert len(sizes) == math.ceil(math.log2(sizes[0])) + 1, batches
     assert all(status == "gates_failed" for tasks, status in batches if "r1/bad" in tasks)
     assert all(set(inner) < set(outer) for outer, inner in pairwise(culprit))
-    # each good batch is the other half of a batch that failed, and it lands whole
-    siblings = sorted(sorted(t) for t, s in batches if "r1/bad" not in t and s == "merged")
-    halves = sorted(sorted(set(outer) - set(inner)) for outer, inner in pairwise(culprit))
-    assert siblings == halves
-    assert len(batches) == 2 * math.ceil(math.log2(n)) + 1
+    # each good sibling half of a failed batch is gated once, and lands whole
+    merged = [sorted(t) for t, s in batches if "r1/bad" not in t and s == "merged"]
+    halves = [sorted(set(outer) - set(inner)) for outer, inner in pairwise(culprit)]
+    assert all(half in merged for half in halves), batches
+    assert all(s == "merged" for t, s in batches if "r1/bad" not in t), batches
     assert counter.read_text().count("run") == 1 + len(batches)  # the baseline, then each batch
 
 
