@@ -130,7 +130,9 @@ def test_a_failing_batch_is_bisected_down_to_the_culprit(tmp_path: Path) -> None
     n = 8
     toml = f"max_attempts = 1\n[merge]\nbatch = {n}\nwait = 120\n"
     repo, counter = repo_with_gate(tmp_path, toml)
-    tasks = [writer(f"t{i}") for i in range(n - 1)] + [writer("bad", "broken")]
+    slow = [{"command": f"{PYTHON} -c 'import time; time.sleep(4)'"}]  # to batch, as above
+    tasks = [writer(f"t{i}", checks=slow) for i in range(n - 1)]
+    tasks += [writer("bad", "broken", checks=slow)]
     plan_of(repo, tasks, max_parallel=n)
     code, status = run(repo)
     assert code == 1

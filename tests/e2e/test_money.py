@@ -97,7 +97,10 @@ def test_rate_limited_agent_hands_its_tasks_over_and_comes_back(tmp_path: Path) 
         "times": 2,
         "reply": {"error": {"status": 429, "retry_after": 4, "message": "Slow down"}},
     }
-    with ScriptedServer(script=[limited]) as server:
+    # t2's first answer on gemini comes after claude's rest, so that a task is still left to
+    # start when the rest is over, however fast the machine (the reply is the task's own)
+    late = {"match": {"api": "gemini", "tag": "t2"}, "reply": {"delay": {"seconds": 5}}, "times": 1}
+    with ScriptedServer(script=[limited, late]) as server:
         toml = (
             "cooldown = 4\n"  # the last 429 gives no reset time: rest this long
             + podium_toml("claude", server, 'env = { CLAUDE_CODE_MAX_RETRIES = "1" }\n')
