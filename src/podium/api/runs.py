@@ -474,8 +474,3 @@ def _lock_holder(lock: Path) -> int | None:
             return int(first[0]) if first and first[0].isdigit() else None
         fcntl.flock(handle, fcntl.LOCK_UN)
     return None
-
-
-def exit_code(store: Store, run_id: str) -> int:
-    """0 when every task merged, 1 otherwise."""
-    return 0 if all(t.state in lifecycle.DONE for t in store.tasks(run_id)) else 1
