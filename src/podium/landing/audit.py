@@ -12,9 +12,11 @@ from __future__ import annotations
 import shlex
 import tarfile
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from podium import git
 from podium.config import Config
@@ -26,7 +28,13 @@ from podium.runs.worktrees import link_shared
 
 NAME = "evasions"
 READ = ("pyproject.toml", "setup.cfg")  # read whole, besides source files
-_base_ids: dict[tuple[str, str, tuple[str, ...]], frozenset[str]] = {}  # per base: collected
+# The detectors that run the test runner (a collection, a coverage run): a second or more
+# each. The lander runs them while the attempt waits in the merge queue (`Part`).
+SLOW = frozenset({"remove-tests", "untested-changes"})
+Part = Literal["all", "fast", "slow"]
+_base_ids: dict[tuple[str, str, tuple[str, ...]], frozenset[str]] = {}  # per base tree
+_base_locks: dict[tuple[str, str, tuple[str, ...]], threading.Lock] = {}
+_locks_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -45,20 +53,32 @@ class Audit:
     warnings: tuple[str, ...]  # findings whose policy is `warn`
 
 
-def audit(task: Task, worktree: Path, against: Against, timeout: float) -> Audit:
-    """Every evasion the attempt at `worktree` commits against its base, judged."""
+def active(task: Task, against: Against, part: Part = "all") -> set[str]:
+    """The evasion classes this task is audited for: all, or only the fast or slow ones."""
     policy = against.config.janitor.policy
-    active = {kind for kind, rule in policy.items() if rule != "allow"} - set(task.allow)
-    if not active:
+    kinds = {kind for kind, rule in policy.items() if rule != "allow"} - set(task.allow)
+    if part == "fast":
+        return kinds - SLOW
+    return kinds & SLOW if part == "slow" else kinds
+
+
+def audit(
+    task: Task, worktree: Path, against: Against, timeout: float, part: Part = "all"
+) -> Audit:
+    """Every evasion the attempt at `worktree` commits against its base, judged; `part`
+    keeps to the detectors that read the diff ("fast") or to those that run tests ("slow")."""
+    policy = against.config.janitor.policy
+    active_kinds = active(task, against, part)
+    if not active_kinds:
         return Audit(CheckResult(NAME, True), ())
     changes = read_changes(worktree, against.base)
-    found = detect(task, changes, against)
-    if "remove-tests" in active:
+    found = detect(task, changes, against) if part != "slow" else []
+    if "remove-tests" in active_kinds:
         found = removed(worktree, against, timeout) + found
     notes: list[str] = []
-    if "untested-changes" in active:
+    if "untested-changes" in active_kinds:
         found += untested(worktree, changes, against, timeout, notes)
-    fail, warn = evasions.judge([f for f in found if f.kind in active], policy, task.allow)
+    fail, warn = evasions.judge([f for f in found if f.kind in active_kinds], policy, task.allow)
     warnings = tuple(f"warning: {f}" for f in [*notes, *warn])
     if fail:
         return Audit(CheckResult(NAME, False, evasions.summary(fail)), warnings)
@@ -172,15 +192,27 @@ def collect(argv: Sequence[str], cwd: Path, timeout: float) -> frozenset[str]:
     return evasions.test_ids(done.output, pytest="--collect-only" in argv)
 
 
+def prefetch(task: Task, against: Against, timeout: float) -> None:
+    """Collect the base's test ids now (while the agent works), if the audit will want them."""
+    argv = collect_argv(against)
+    if argv is not None and "remove-tests" in active(task, against):
+        base_ids(against, argv, timeout)
+
+
 def base_ids(against: Against, argv: Sequence[str], timeout: float) -> frozenset[str]:
-    """Test ids collected on an export of the base (once per base and command)."""
-    key = (str(against.repo), against.base, tuple(argv))
-    if key not in _base_ids:
-        with tempfile.TemporaryDirectory(prefix="podium-base-") as tmp:
-            tar, tree = Path(tmp) / "base.tar", Path(tmp) / "tree"
-            git.run(against.repo, "archive", "--format=tar", "-o", str(tar), against.base)
-            with tarfile.open(tar) as archive:
-                archive.extractall(tree, filter="data")
-            link_shared(against.repo, tree, against.config)
-            _base_ids[key] = collect(argv, tree, timeout)
+    """Test ids collected on an export of the base: once per tree and command, however many
+    attempts (on the same commit, or on speculative bases holding the same tree) ask at once."""
+    tree = git.out(against.repo, "rev-parse", f"{against.base}^{{tree}}")
+    key = (str(against.repo), tree, tuple(argv))
+    with _locks_lock:
+        lock = _base_locks.setdefault(key, threading.Lock())
+    with lock:
+        if key not in _base_ids:
+            with tempfile.TemporaryDirectory(prefix="podium-base-") as tmp:
+                tar, out = Path(tmp) / "base.tar", Path(tmp) / "tree"
+                git.run(against.repo, "archive", "--format=tar", "-o", str(tar), tree)
+                with tarfile.open(tar) as archive:
+                    archive.extractall(out, filter="data")
+                link_shared(against.repo, out, against.config)
+                _base_ids[key] = collect(argv, out, timeout)
     return _base_ids[key]

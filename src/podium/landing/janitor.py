@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from podium.landing.audit import Against as Against
-from podium.landing.audit import audit
+from podium.landing.audit import Part, audit
 from podium.landing.commands import CheckResult, run_command
 from podium.plans import globs
 from podium.plans.model import Check, Task
@@ -59,9 +59,11 @@ def verify(
     ownership: str,
     timeout: float,
     against: Against | None = None,
+    part: Part = "all",
 ) -> Report:
     """Everything a finished attempt must pass before it may enter the merge queue;
-    `against` (its base) adds the evasion audit (docs/verification.md)."""
+    `against` (its base) adds the evasion audit (docs/verification.md), all of it or the
+    `part` that only reads the diff (the rest is `landing_checks`)."""
     if not changed:
         return Report((CheckResult("changes", False, "the agent changed no files"),))
     results: list[CheckResult] = []
@@ -74,13 +76,22 @@ def verify(
         else:
             warnings.append(detail)
     if against is not None:
-        found = audit(task, worktree, against, timeout)
+        found = audit(task, worktree, against, timeout, part)
+        if part == "fast" and not found.result.ok:  # refused anyway: name every evasion now
+            found = audit(task, worktree, against, timeout)
         results += [found.result] if found.result.detail else []  # only when it found some
         warnings += found.warnings
     results += [run_check(c, worktree, timeout) for c in task.checks]
     if all(r.ok for r in results):
         results += run_gates(gates, worktree, timeout)
     return Report(tuple(results), tuple(warnings))
+
+
+def landing_checks(task: Task, worktree: Path, against: Against, timeout: float) -> Report:
+    """The audit's detectors that run the test runner (`audit.SLOW`), which the lander runs
+    while the attempt waits in the merge queue: it may not land before they pass."""
+    found = audit(task, worktree, against, timeout, "slow")
+    return Report((found.result,) if found.result.detail else (), found.warnings)
 
 
 def run_gates(gates: Sequence[str], cwd: Path, timeout: float) -> list[CheckResult]:

@@ -42,6 +42,7 @@ class AttemptPhase:
         self.stops: dict[str, asyncio.Event] = {}  # per task: stop its agent now
         self.discarding: dict[str, str] = {}  # task -> why its attempt is thrown away
         self.discard: Discard | None = None
+        self.on_start: Callable[[Attempt], None] = lambda att: None  # recorded, agent next
 
     def stop(self, task_id: str) -> asyncio.Event:
         stop = self.stops.setdefault(task_id, asyncio.Event())
@@ -68,6 +69,7 @@ class AttemptPhase:
         limits["wall"] = request.config.wall_timeout  # what `podium evolve` compares with
         self.store.add_event(run_id, task.id, self.book.clock(), "attempt.limits", limits)
         faults.point("attempt-recorded")
+        self.on_start(att)
         self.book.report(task.id, "running", f"attempt {n}, agent {task.agent}")
         await self._carry(att, request, verify)
 

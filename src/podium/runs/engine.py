@@ -75,6 +75,10 @@ class Engine:
         self.spec = Speculation(setup, store, self.lander)
         self.lander.settled = self._settled
         self.attempts.discard = self.lander.discard
+        self.attempts.on_start = self.lander.prefetch
+        self.moved = asyncio.Event()  # a dependency may have come within reach: look now
+        if setup.config.speculate != "off":
+            self.lander.moved = self.moved.set
         self.rows, self.states = store.watch(setup.run_id)  # kept current by each transition
         self.spec.rows = self.rows
 
@@ -101,6 +105,7 @@ class Engine:
             server.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await server
+            await self.lander.wind_down()
         await asyncio.to_thread(self.lander.drop_gate_dir)
         faults.point("run-finishing")
 
@@ -137,9 +142,12 @@ class Engine:
                 if self.book.paused or not await self._wait_for_quota(states):
                     break
                 continue
+            moved = asyncio.ensure_future(self.moved.wait())
             done, _ = await asyncio.wait(
-                busy.values(), timeout=POLL, return_when=asyncio.FIRST_COMPLETED
+                [*busy.values(), moved], timeout=POLL, return_when=asyncio.FIRST_COMPLETED
             )
+            moved.cancel()
+            self.moved.clear()
             for task_id in [t for t, job in busy.items() if job in done]:
                 busy.pop(task_id).result()
             self._handle_requests()

@@ -7,13 +7,15 @@ task that was verifying and `land` for one that was merging.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
 from podium import git
-from podium.landing import janitor, merge
+from podium.landing import audit, janitor, merge
 from podium.landing.queue import MergeQueue
 from podium.plans.identity import identity
+from podium.plans.model import Task
 from podium.runs import failure, faults, worktrees
 from podium.runs.ledger import Ledger
 from podium.runs.setup import Attempt
@@ -31,6 +33,24 @@ class Lander:
         self.queue: MergeQueue | None = None  # set while the run's queue serves
         # Told when an attempt has landed (True) or never will (False).
         self.settled: Callable[[str, int, bool], None] = lambda task, n, landed: None
+        self.prefetching: set[asyncio.Future[None]] = set()
+        self.moved: Callable[[], None] = lambda: None  # an attempt began verifying or queued
+
+    def against(self, att: Attempt) -> janitor.Against:
+        return janitor.Against(self.s.repo, att.base, self.s.gates, self.s.config)
+
+    def prefetch(self, att: Attempt) -> None:
+        """While the agent works, collect its base's test ids for the audit (once per tree)."""
+        job = asyncio.ensure_future(
+            asyncio.to_thread(_quietly, att.task, self.against(att), self.s.config.wall_timeout)
+        )
+        self.prefetching.add(job)
+        job.add_done_callback(self.prefetching.discard)
+
+    async def wind_down(self) -> None:
+        """Wait for prefetches still running (each bounded by the wall timeout)."""
+        if self.prefetching:
+            await asyncio.wait(list(self.prefetching))
 
     async def verify(self, att: Attempt, again: bool = False) -> None:
         """Check the attempt; `again` when resuming a task that was already verifying."""
@@ -39,6 +59,7 @@ class Lander:
             self.store.transition(run_id, task.id, lifecycle.VERIFYING, self.book.clock())
             faults.point("verifying")
         self.verifying[task.id] = att
+        self.moved()
         try:
             await self._check(att)
         finally:
@@ -48,7 +69,6 @@ class Lander:
         run_id, repo, task, config = self.s.run_id, self.s.repo, att.task, self.s.config
         changed = await asyncio.to_thread(git.changed_files, repo, att.base, att.head)
         gates = self.s.gates if config.gate_attempts else ()
-        against = janitor.Against(repo, att.base, self.s.gates, config)
         report = await asyncio.to_thread(
             janitor.verify,
             task,
@@ -57,7 +77,8 @@ class Lander:
             gates,
             config.ownership,
             config.wall_timeout,
-            against,
+            self.against(att),
+            "fast",  # the detectors that run tests: in land(), while it waits in the queue
         )
         faults.point("checks-run")
         for warning in report.warnings:
@@ -83,14 +104,22 @@ class Lander:
         run_id, repo, task = self.s.run_id, self.s.repo, att.task
         assert self.queue is not None, "land() runs only while the merge queue serves"
         self.queued[task.id] = att  # from here its dependents may start (speculate)
+        self.moved()
         try:
-            body = await asyncio.to_thread(merge.attempt_log, repo, att.base, att.head)
-            who = identity(self.s.plan.name, self.s.plan.task(task.id))
-            message = merge.trailer_message(task.goal, body, run_id, task.id, att.n, who)
-            self.verifying.pop(task.id, None)  # counted as on its way to the queue till now
-            result = await self.queue.submit(merge.Member(f"{run_id}/{task.id}", att.head, message))
+            checks = await self._landing_checks(att)
+            if checks.ok:
+                body = await asyncio.to_thread(merge.attempt_log, repo, att.base, att.head)
+                who = identity(self.s.plan.name, self.s.plan.task(task.id))
+                message = merge.trailer_message(task.goal, body, run_id, task.id, att.n, who)
+                self.verifying.pop(task.id, None)  # counted as on its way to the queue till now
+                member = merge.Member(f"{run_id}/{task.id}", att.head, message)
+                result = await self.queue.submit(member)
         finally:
             self.queued.pop(task.id, None)
+        if not checks.ok:
+            await self._refuse(att, checks)
+            self.settled(task.id, att.n, False)
+            return
         gates = [{"name": g.name, "ok": g.ok, "detail": g.detail} for g in result.gates]
         data = {
             "attempt": att.n,
@@ -102,6 +131,30 @@ class Lander:
         self.store.add_event(run_id, task.id, self.book.clock(), "task.merge", data)
         await self._after_merge(att, result)
         self.settled(task.id, att.n, result.status == "merged")
+
+    async def _landing_checks(self, att: Attempt) -> janitor.Report:
+        """The audit's slow part (it runs the tests' collection), while the attempt waits in
+        the queue; recorded as its checks are when it found anything."""
+        run_id, task = self.s.run_id, att.task
+        report = await asyncio.to_thread(
+            janitor.landing_checks, task, att.path, self.against(att), self.s.config.wall_timeout
+        )
+        for warning in report.warnings:
+            self.book.report(task.id, "warning", warning)
+        if report.results:
+            checks = [{"name": r.name, "ok": r.ok, "detail": r.detail} for r in report.results]
+            data = {"attempt": att.n, "ok": report.ok, "checks": checks}
+            self.store.add_event(run_id, task.id, self.book.clock(), "task.checks", data)
+        return report
+
+    async def _refuse(self, att: Attempt, report: janitor.Report) -> None:
+        """The checks that ran while it waited in the queue failed: it does not land."""
+        run_id, task = self.s.run_id, att.task
+        checks = [{"name": r.name, "ok": r.ok, "detail": r.detail} for r in report.results]
+        self.store.update_attempt(run_id, task.id, att.n, outcome="checks_failed")
+        changed = await asyncio.to_thread(git.changed_files, self.s.repo, att.base, att.head)
+        self.book.failed(task, failure.from_checks(att.n, checks, changed))
+        self.book.retry_or_fail(task, report.reason, att.n)
 
     async def _after_merge(self, att: Attempt, result: merge.MergeOutcome) -> None:
         task, book = att.task, self.book
@@ -149,3 +202,9 @@ class Lander:
     def drop_gate_dir(self) -> None:
         if self.merge_ctx.gate_dir.exists():
             worktrees.remove_worktree(self.s.repo, self.merge_ctx.gate_dir)
+
+
+def _quietly(task: Task, against: janitor.Against, timeout: float) -> None:
+    """A prefetch is only a head start: when it fails, the audit collects again itself."""
+    with contextlib.suppress(Exception):  # the real check reports whatever this hit
+        audit.prefetch(task, against, timeout)

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from podium import git
 from podium.landing import merge
 from podium.landing.queue import Verdict
 from podium.plans.model import Task
@@ -51,6 +52,7 @@ class Speculation:
         self.mode = setup.config.speculate
         self.rows: Mapping[str, TaskRow] = {}  # the engine's live view, set when it runs
         self.needs: dict[str, tuple[int, Needs]] = {}  # task -> (attempt, what its base held)
+        self.stacks: dict[tuple[str, ...], str | None] = {}  # the last base built, by its parts
         for event in store.events(setup.run_id):
             on = event.data.get("on")
             if event.kind == "task.state" and event.task_id and isinstance(on, list):
@@ -75,13 +77,19 @@ class Speculation:
         if not wanted:
             return None
         atts = [att for t, att in ahead.items() if t in wanted]
-        message = f"podium: speculative base for {task.id}\n"
-        base = await asyncio.to_thread(
-            merge.stack, self.lander.merge_ctx, [a.head for a in atts], message
-        )
+        base = await asyncio.to_thread(self._stack, tuple(a.head for a in atts))
         if base is None:  # they do not merge together: wait for them to land
             return "later"
         return Start(base, tuple((a.task.id, a.n) for a in atts))
+
+    def _stack(self, heads: tuple[str, ...]) -> str | None:
+        """The target with these commits merged on: built once for the dependents that start
+        on the same commits while the target stays where it is."""
+        ctx = self.lander.merge_ctx
+        key = (git.rev(ctx.repo, f"refs/heads/{ctx.target}") or "", *heads)
+        if key not in self.stacks:
+            self.stacks = {key: merge.stack(ctx, heads, "podium: speculative base\n")}
+        return self.stacks[key]
 
     def _landing_above(self, task_id: str, ahead: Mapping[str, Attempt]) -> set[str] | None:
         """The task's dependencies about to land, and theirs, transitively; None when one is

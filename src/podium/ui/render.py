@@ -77,11 +77,14 @@ def janitor_warnings(events: Iterable[Event]) -> dict[str, list[str]]:
     """Task -> the warnings of its latest checks (evasions under a `warn` policy), and of its
     merge (a gate that fails on the baseline too, compared by exit status, verified nothing)."""
     out: dict[str, list[str]] = {}
+    attempt: dict[str, object] = {}  # task -> the attempt its warnings so far are from
     for ev in events:
         if ev.kind == "task.checks" and ev.task_id is not None:
             details = [str(c.get("detail", "")) for c in ev.data.get("checks", ()) if c.get("ok")]
             lines = [ln for d in details for ln in d.splitlines() if ln.startswith("warning: ")]
-            out[ev.task_id] = lines
+            if attempt.get(ev.task_id) != ev.data.get("attempt"):  # a later attempt's checks
+                out[ev.task_id], attempt[ev.task_id] = [], ev.data.get("attempt")
+            out[ev.task_id] += lines  # its checks, and those that ran while it queued
         elif ev.kind == "task.merge" and ev.task_id is not None:
             detail = str(ev.data.get("detail", ""))
             if ev.data.get("status") == "merged" and UNVERIFIED in detail:
