@@ -9,11 +9,16 @@ once: `git worktree add`, the agent (the same `sh -c`), commit, pytest in the wo
 then, one by one, merge-tree, commit-tree and update-ref onto main. The critical-path
 bound is the agents alone: 3 stages x 2 s. Prints podium / orchestrator (target <= 0.70)
 and podium / bound (target <= 2.0); the figure is the first.
+
+Three rounds, each running the two back to back on fresh identical repositories (who goes
+first alternates); the figures are the medians over rounds of the per-round ratios, which
+cancel most of the load other processes put on the machine.
 """
 
 from __future__ import annotations
 
 import shlex
+import statistics
 import time
 from pathlib import Path
 from typing import Any
@@ -33,6 +38,7 @@ from _common import (
 )
 
 STAGES, WIDTH = (2, 2) if QUICK else (3, 4)
+ROUNDS = 1 if QUICK else 3
 SLEEP_S = 0.5 if QUICK else 2.0
 TEST = """import pathlib
 
@@ -105,7 +111,8 @@ def script(repo: Path, wt: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
+def one_round(n: int) -> tuple[float, float]:
+    """(orchestrator, podium) wall times on fresh identical repositories, back to back."""
     with sandbox("stages") as (root, env):
         base_repo = fresh(root, env, "bash")
         (root / "bash-wt").mkdir()
@@ -113,18 +120,43 @@ def main() -> None:
         repo = fresh(root, env, "podium")
         start = git(repo, env, "rev-parse", "main")
         path = write_plan(root / "plan.yaml", plan())
-        bash_s = timed(["bash", str(root / "orchestrator.sh")], base_repo, env)
-        t0 = time.perf_counter()
-        run_podium(repo, env, "run", str(path))
-        podium_s = time.perf_counter() - t0
+
+        def orchestrator() -> float:
+            return timed(["bash", str(root / "orchestrator.sh")], base_repo, env)
+
+        def podium() -> float:
+            t0 = time.perf_counter()
+            run_podium(repo, env, "run", str(path))
+            return time.perf_counter() - t0
+
+        if n % 2 == 0:
+            bash_s, podium_s = orchestrator(), podium()
+        else:
+            podium_s, bash_s = podium(), orchestrator()
         count = landed(repo, env, start)
         assert count == STAGES * WIDTH, f"{count} tasks landed, expected {STAGES * WIDTH}"
+    return bash_s, podium_s
+
+
+def main() -> None:
     bound = STAGES * SLEEP_S
     print(f"{STAGES} stages of {WIDTH}, agents {SLEEP_S} s, pytest gate, {WIDTH} slots")
-    print(f"minimal orchestrator : {bash_s:.2f} s")
-    print(f"podium run           : {podium_s:.2f} s ({podium_s / bash_s:.2f}x the orchestrator)")
-    print(f"critical-path bound  : {bound:.2f} s (podium {podium_s / bound:.2f}x, target <= 2.0)")
-    finish("stages", podium_s / bash_s, 0.70, "x")
+    ratios, bounds = [], []
+    for n in range(ROUNDS):
+        bash_s, podium_s = one_round(n)
+        ratios.append(podium_s / bash_s)
+        bounds.append(podium_s / bound)
+        print(
+            f"round {n + 1}: minimal orchestrator {bash_s:.2f} s, podium run {podium_s:.2f} s "
+            f"({ratios[-1]:.2f}x the orchestrator, {bounds[-1]:.2f}x the {bound:.0f} s bound)"
+        )
+    over_bound = statistics.median(bounds)
+    print(f"critical-path bound  : {bound:.2f} s (podium {over_bound:.2f}x, target <= 2.0)")
+    if not QUICK and over_bound > 2.0:
+        figure = statistics.median(ratios)
+        print(f"stages: {figure:.3f}x, but {over_bound:.3f}x the bound (target <= 2.0x) FAIL")
+        raise SystemExit(1)
+    finish("stages", statistics.median(ratios), 0.70, "x")
 
 
 if __name__ == "__main__":

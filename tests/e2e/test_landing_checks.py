@@ -1,6 +1,7 @@
-"""The audit's slow detectors (they run the tests' collection) run while the attempt waits in
-the merge queue, not before: its dependents may already start on it. When those detectors
-refuse it, it never lands, and a dependent started on it is thrown away and never merged."""
+"""`remove-tests` (it runs the tests' collection) is judged on the tree the merge queue is about
+to land, once a batch, not in each attempt's checks: a dependent may already start on the
+attempt. When the tree would lose tests, the attempt that loses them never lands (found alone,
+by bisection) and a dependent started on it is thrown away and never merged."""
 
 from __future__ import annotations
 
@@ -82,14 +83,15 @@ def test_a_dependency_refused_while_queued_takes_its_speculative_dependent_with_
     queued = next(e for e in states if e["task"] == "dep" and e["to"] == "merging")
     start = next(e for e in states if e["task"] == "child" and e["to"] == "running")
     refused = next(e for e in states if e["task"] == "dep" and e["to"] == "failed")
-    # dep's own checks passed and it queued; the child started on it; then the collection
-    # found the removed test and dep was refused from the queue.
+    # dep's own checks passed and it queued; the child started on it; then the queue's
+    # collection of the tree about to land found the removed test, and dep was refused.
     assert queued["id"] < start["id"] < refused["id"]
     assert start["on"] == [{"task": "dep", "attempt": 1}]
     assert outcomes(repo, "dep") == ["checks_failed"]
     assert outcomes(repo, "child") == ["discarded"]
-    checks = [e for e in events(repo, "task.checks") if e["task"] == "dep"]
-    assert [c["ok"] for c in checks] == [True, False]  # the diff's checks, then the slow ones
+    assert [c["ok"] for c in events(repo, "task.checks") if c["task"] == "dep"] == [True]
+    (merge,) = [e for e in events(repo, "task.merge") if e["task"] == "dep"]
+    assert merge["status"] == "gates_failed" and merge["gates"][0]["name"] == "evasions"
     assert git(repo, "rev-parse", "main") == base, "nothing landed"
 
 
@@ -107,5 +109,7 @@ def test_a_dependency_whose_slow_checks_pass_lands_and_so_does_its_dependent(
     start = next(e for e in states if e["task"] == "child" and e["to"] == "running")
     landed = next(e for e in states if e["task"] == "dep" and e["to"] == "merged")
     assert start["on"] == [{"task": "dep", "attempt": 1}] and start["id"] < landed["id"]
-    log = git(repo, "log", "--format=%(trailers:key=Podium-Task,valueonly)", f"{base}..main")
-    assert [line.split("/")[1] for line in log.split()][::-1] == ["dep", "child"]
+    log = git(
+        repo, "log", "--reverse", "--format=%(trailers:key=Podium-Task,valueonly)", f"{base}..main"
+    )
+    assert [line.split("/")[1] for line in log.split()] == ["dep", "child"]

@@ -51,6 +51,7 @@ class Hooks:
     stop: asyncio.Event = field(default_factory=asyncio.Event)  # set: stop the agent now
     on_model: Callable[[str | None], None] = lambda model: None  # the model the launch uses
     on_spawn: Callable[[int], None] = lambda pid: None  # the agent's process group leader
+    on_exit: Callable[[], None] = lambda: None  # the agent is done; its result comes next
 
 
 class Executor(Protocol):

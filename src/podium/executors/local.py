@@ -41,6 +41,7 @@ class LocalExecutor:
         if failure is not None:
             return AttemptResult(None, failure)
         outcome = await self._run_agent(request, hooks)
+        hooks.on_exit()
         faults.point("agent-exited")
         failure = outcome.reason or _judge(self.repo, request, outcome)
         if failure is not None:

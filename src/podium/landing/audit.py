@@ -13,7 +13,7 @@ import shlex
 import tarfile
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -28,9 +28,11 @@ from podium.runs.worktrees import link_shared
 
 NAME = "evasions"
 READ = ("pyproject.toml", "setup.cfg")  # read whole, besides source files
-# The detectors that run the test runner (a collection, a coverage run): a second or more
-# each. The lander runs them while the attempt waits in the merge queue (`Part`).
-SLOW = frozenset({"remove-tests", "untested-changes"})
+# The detectors that run the test runner take a second or more each. `untested-changes`
+# (a coverage run of the attempt) runs while the attempt waits in the merge queue (`Part`);
+# `remove-tests` is judged on the tree the queue is about to land (`screen`), once a batch.
+SLOW = frozenset({"untested-changes"})
+QUEUED = frozenset({"remove-tests"})
 Part = Literal["all", "fast", "slow"]
 _base_ids: dict[tuple[str, str, tuple[str, ...]], frozenset[str]] = {}  # per base tree
 _base_locks: dict[tuple[str, str, tuple[str, ...]], threading.Lock] = {}
@@ -58,7 +60,7 @@ def active(task: Task, against: Against, part: Part = "all") -> set[str]:
     policy = against.config.janitor.policy
     kinds = {kind for kind, rule in policy.items() if rule != "allow"} - set(task.allow)
     if part == "fast":
-        return kinds - SLOW
+        return kinds - SLOW - QUEUED
     return kinds & SLOW if part == "slow" else kinds
 
 
@@ -151,10 +153,48 @@ def removed(worktree: Path, against: Against, timeout: float) -> list[Finding]:
         return []
     before = base_ids(against, argv, timeout)
     now = collect(argv, worktree, timeout)
-    gone = before - now
-    paths = {test_id.partition("::")[0] for test_id in gone}
-    sources = {p: show(worktree, f"{against.base}:{p}") or "" for p in paths}
+    return _gone(worktree, against.base, before, now)
+
+
+def _gone(worktree: Path, base: str, before: frozenset[str], now: frozenset[str]) -> list[Finding]:
+    paths = {test_id.partition("::")[0] for test_id in before - now}
+    sources = {p: show(worktree, f"{base}:{p}") or "" for p in paths}
     return evasions.removed_tests(before, now, sources)
+
+
+def screens(against: Against, allow: Collection[str]) -> bool:
+    """Whether `screen` has anything to do: tests to collect, and removing them not allowed."""
+    rule = against.config.janitor.policy.get("remove-tests", "fail")
+    return rule != "allow" and "remove-tests" not in allow and collect_argv(against) is not None
+
+
+def screen(tree: Path, against: Against, allow: Collection[str], timeout: float) -> CheckResult:
+    """`remove-tests` for a tree about to land (checked out at `tree`) against the target it
+    lands on (`against.base`): the tests the target collects that this tree does not. Its own
+    collection is kept as the base of the next tree to land on it."""
+    argv = collect_argv(against)
+    assert argv is not None, "screen() runs only when screens() says so"
+    before = base_ids(against, argv, timeout)
+    now = collect(argv, tree, timeout)
+    _base_ids[(str(against.repo), git.out(tree, "rev-parse", "HEAD^{tree}"), tuple(argv))] = now
+    found = _gone(tree, against.base, before, now)
+    fail, warn = evasions.judge(found, against.config.janitor.policy, allow)
+    if fail:
+        return CheckResult(NAME, False, evasions.summary(fail))
+    return CheckResult(NAME, True, "\n".join(f"warning: {f}" for f in warn))
+
+
+def remember(against: Against, tree: Path, timeout: float) -> None:
+    """Collect the test ids of a checkout of `against.base` (the run's starting point, in the
+    queue's gate directory) as the base the first merges are screened against."""
+    argv = collect_argv(against)
+    if argv is not None:
+        key = (str(against.repo), git.out(tree, "rev-parse", "HEAD^{tree}"), tuple(argv))
+        with _locks_lock:
+            lock = _base_locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in _base_ids:
+                _base_ids[key] = collect(argv, tree, timeout)
 
 
 def untested(
@@ -190,13 +230,6 @@ def collect_argv(against: Against) -> list[str] | None:
 def collect(argv: Sequence[str], cwd: Path, timeout: float) -> frozenset[str]:
     done = capture(argv, cwd, timeout)
     return evasions.test_ids(done.output, pytest="--collect-only" in argv)
-
-
-def prefetch(task: Task, against: Against, timeout: float) -> None:
-    """Collect the base's test ids now (while the agent works), if the audit will want them."""
-    argv = collect_argv(against)
-    if argv is not None and "remove-tests" in active(task, against):
-        base_ids(against, argv, timeout)
 
 
 def base_ids(against: Against, argv: Sequence[str], timeout: float) -> frozenset[str]:

@@ -4,13 +4,15 @@ move the target with compare-and-swap. The target never points at an untested tr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from podium import git
 from podium.config import Config
+from podium.landing import audit
 from podium.landing.commands import CheckResult
 from podium.landing.gates import GateRun, no_worse, run_gate, unverified
 from podium.runs import faults
@@ -50,6 +52,8 @@ class MergeContext:
     passed_trees: set[str] = field(default_factory=set)  # trees known to pass the gates
     baseline: dict[str, GateRun] | None = None  # each gate's result on the run's base
     gate_runs: int = 0  # how many times the gates ran on a tree (for the record and benches)
+    # The evasion classes a member's task may commit (its `allow`), by member key.
+    allows: Callable[[str], Collection[str]] = lambda key: ()
 
 
 TRAILERS = ("Podium-Task:", "Podium-Attempt:", "Podium-Identity:")
@@ -121,7 +125,15 @@ def land(ctx: MergeContext, combined: Combined) -> MergeOutcome:
         return MergeOutcome("merged", commit=combined.old, detail="already in the target")
     new = git.commit_tree(ctx.repo, combined.tree, [combined.old], batch_message(combined.members))
     faults.point("merge-commit-made")
-    results = gate_tree(ctx, combined.tree, new)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the screen beside the gates
+        screening = screen_tree(ctx, combined, new, pool)
+        results = gate_tree(ctx, combined.tree, new, checked_out=screening is not None)
+        screened = screening.result() if screening is not None else None
+    if screened is not None and not screened.ok:
+        detail = f"{screened.name}: {screened.detail}"
+        return MergeOutcome("gates_failed", detail=detail, gates=(screened,))
+    if screened is not None and screened.detail:  # passed, with warnings to show
+        results = [screened, *results]
     if not all(r.ok for r in results):
         failed = next(r for r in results if not r.ok)
         where = "merged tree" if len(combined.members) == 1 else "merged tree of the batch"
@@ -144,14 +156,34 @@ def merge_commit(ctx: MergeContext, commit: str, message: str) -> MergeOutcome:
     return land(ctx, combined)
 
 
-def gate_tree(ctx: MergeContext, tree: str, commit: str) -> list[CheckResult]:
-    """Run the gates on a checkout of `commit`, unless this very tree already passed.
+def screen_tree(
+    ctx: MergeContext, combined: Combined, new: str, pool: ThreadPoolExecutor
+) -> Future[CheckResult] | None:
+    """The batch may not lose tests the target collects (`remove-tests`, judged on the tree
+    about to land; a member alone is judged with its task's `allow`): checks `new` out in the
+    gate directory and starts the collection there, read-only, in `pool`. None when there is
+    nothing to screen; the gate directory is then left as it was."""
+    against = audit.Against(ctx.repo, combined.old, tuple(ctx.gates), ctx.config)
+    allows = [set(ctx.allows(m.key)) for m in combined.members]
+    allow = set.intersection(*allows) if allows else set()
+    if not audit.screens(against, allow):
+        return None
+    prepare_gate_dir(ctx, new)
+    return pool.submit(audit.screen, ctx.gate_dir, against, allow, ctx.config.wall_timeout)
+
+
+def gate_tree(
+    ctx: MergeContext, tree: str, commit: str, checked_out: bool = False
+) -> list[CheckResult]:
+    """Run the gates on a checkout of `commit` (made already when `checked_out`), unless this
+    very tree already passed.
 
     Judged against the baseline: a gate failing there only blocks what makes it worse.
     """
     if not ctx.gates or tree in ctx.passed_trees:
         return []
-    prepare_gate_dir(ctx, commit)
+    if not checked_out:
+        prepare_gate_dir(ctx, commit)
     ctx.gate_runs += 1
     results = []
     for gate in ctx.gates:
@@ -175,6 +207,8 @@ def measure_baseline(ctx: MergeContext, commit: str) -> dict[str, GateRun]:
             for gate in ctx.gates:
                 compare = ctx.config.compare.get(gate, ctx.config.baseline)
                 ctx.baseline[gate] = run_gate(gate, ctx.gate_dir, ctx.config.wall_timeout, compare)
+            against = audit.Against(ctx.repo, commit, tuple(ctx.gates), ctx.config)
+            audit.remember(against, ctx.gate_dir, ctx.config.wall_timeout)  # what merges keep
             if all(r.result.ok for r in ctx.baseline.values()):
                 ctx.passed_trees.add(git.tree_of(ctx.repo, commit))
     return ctx.baseline

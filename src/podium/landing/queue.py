@@ -6,10 +6,11 @@ is split in two and each half tried again (first half first), down to the single
 breaks the build, which alone fails. Nothing untested is ever published.
 
 The queue waits for a batch to fill only when that can pay: there are gates to share and
-another task is being verified right now. A member that was built on a tree about to land
-(a speculative dependent) is asked about first (`verdict`): it goes in only after what its
-tree contained has landed, earlier or earlier in the same batch; if that will never land,
-its outcome is "stale" and it is tried again from the real target.
+another task is about to come (its agent just finished, or its checks are running). A member
+that was built on a tree about to land (a speculative dependent) is asked about first
+(`verdict`): it goes in only after what its tree contained has landed, earlier or earlier in
+the same batch; if that will never land, its outcome is "stale" and it is tried again from
+the real target.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class MergeQueue:
         self.waiting: deque[Entry] = deque()
         self.retry: deque[list[Entry]] = deque()  # halves of failed batches, in order
         self.wake = asyncio.Event()
-        self.busy_upstream: Callable[[], int] = lambda: 0  # tasks being verified right now
+        self.busy_upstream: Callable[[], int] = lambda: 0  # tasks about to come: verifying
         # May this member go in now, after the members `earlier` in the same batch?
         self.verdict: Callable[[Member, Set[str]], Verdict] = always_ok
         self.stalled = False  # every member of the last batch waited for another

@@ -42,7 +42,7 @@ class AttemptPhase:
         self.stops: dict[str, asyncio.Event] = {}  # per task: stop its agent now
         self.discarding: dict[str, str] = {}  # task -> why its attempt is thrown away
         self.discard: Discard | None = None
-        self.on_start: Callable[[Attempt], None] = lambda att: None  # recorded, agent next
+        self.finishing: set[str] = set()  # tasks whose agent is done, not yet verifying
 
     def stop(self, task_id: str) -> asyncio.Event:
         stop = self.stops.setdefault(task_id, asyncio.Event())
@@ -69,7 +69,6 @@ class AttemptPhase:
         limits["wall"] = request.config.wall_timeout  # what `podium evolve` compares with
         self.store.add_event(run_id, task.id, self.book.clock(), "attempt.limits", limits)
         faults.point("attempt-recorded")
-        self.on_start(att)
         self.book.report(task.id, "running", f"attempt {n}, agent {task.agent}")
         await self._carry(att, request, verify)
 
@@ -82,7 +81,10 @@ class AttemptPhase:
         await self._carry(att, self._request(att, ""), verify)
 
     async def _carry(self, att: Attempt, request: AttemptRequest, verify: Verify) -> None:
-        result = await self.executor.run(request, self._hooks(att))
+        try:
+            result = await self.executor.run(request, self._hooks(att))
+        finally:
+            self.finishing.discard(att.task.id)  # verifying from here on, with no await between
         why = self.discarding.pop(att.task.id, None)  # else the merge queue finds it stale
         self._after_agent(att, result)
         if result.failure is not None:
@@ -124,7 +126,7 @@ class AttemptPhase:
             self.store.update_attempt(run_id, task_id, n, pid=pid, pid_start=start)
             faults.point("agent-spawned")
 
-        return Hooks(self.stop(task_id), on_model, on_spawn)
+        return Hooks(self.stop(task_id), on_model, on_spawn, lambda: self.finishing.add(task_id))
 
     def _after_agent(self, att: Attempt, result: AttemptResult) -> None:
         self.stops.pop(att.task.id, None)

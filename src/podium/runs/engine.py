@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Collection, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -75,7 +76,6 @@ class Engine:
         self.spec = Speculation(setup, store, self.lander)
         self.lander.settled = self._settled
         self.attempts.discard = self.lander.discard
-        self.attempts.on_start = self.lander.prefetch
         self.moved = asyncio.Event()  # a dependency may have come within reach: look now
         if setup.config.speculate != "off":
             self.lander.moved = self.moved.set
@@ -90,12 +90,16 @@ class Engine:
         await self.lander.land(att)
 
     async def run(self) -> None:
+        # Each task may hold a thread for seconds (its checks, a test collection ahead of
+        # it): the default pool (cores + 4) would make the others' git work wait behind them.
+        threads = ThreadPoolExecutor(max_workers=4 * self.s.max_parallel + 8)
+        asyncio.get_running_loop().set_default_executor(threads)
         base = self.store.run(self.s.run_id).base_commit
         config = self.s.config
         queue = MergeQueue(
             self.lander.merge_ctx, base, config.batch, config.batch_wait, self._record_batch
         )
-        queue.busy_upstream = lambda: len(self.lander.verifying)
+        queue.busy_upstream = lambda: len(self.lander.verifying) + len(self.attempts.finishing)
         queue.verdict = self.spec.verdict
         self.lander.queue = queue
         server = asyncio.create_task(queue.serve())
@@ -105,7 +109,6 @@ class Engine:
             server.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await server
-            await self.lander.wind_down()
         await asyncio.to_thread(self.lander.drop_gate_dir)
         faults.point("run-finishing")
 

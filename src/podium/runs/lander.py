@@ -7,15 +7,15 @@ task that was verifying and `land` for one that was merging.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from podium import git
 from podium.landing import audit, janitor, merge
+from podium.landing.commands import CheckResult
 from podium.landing.queue import MergeQueue
 from podium.plans.identity import identity
-from podium.plans.model import Task
 from podium.runs import failure, faults, worktrees
 from podium.runs.ledger import Ledger
 from podium.runs.setup import Attempt
@@ -28,29 +28,23 @@ class Lander:
         self.s = ledger.s
         self.store = ledger.store
         self.merge_ctx = ctx
+        ctx.allows = self._allows
         self.verifying: dict[str, Attempt] = {}  # attempts whose checks are running
         self.queued: dict[str, Attempt] = {}  # attempts waiting in the merge queue, in order
         self.queue: MergeQueue | None = None  # set while the run's queue serves
         # Told when an attempt has landed (True) or never will (False).
         self.settled: Callable[[str, int, bool], None] = lambda task, n, landed: None
-        self.prefetching: set[asyncio.Future[None]] = set()
         self.moved: Callable[[], None] = lambda: None  # an attempt began verifying or queued
+
+    def _allows(self, key: str) -> tuple[str, ...]:
+        """The evasion classes the task of a queue member may commit."""
+        try:
+            return self.s.plan.task(key.rpartition("/")[2]).allow
+        except KeyError:
+            return ()
 
     def against(self, att: Attempt) -> janitor.Against:
         return janitor.Against(self.s.repo, att.base, self.s.gates, self.s.config)
-
-    def prefetch(self, att: Attempt) -> None:
-        """While the agent works, collect its base's test ids for the audit (once per tree)."""
-        job = asyncio.ensure_future(
-            asyncio.to_thread(_quietly, att.task, self.against(att), self.s.config.wall_timeout)
-        )
-        self.prefetching.add(job)
-        job.add_done_callback(self.prefetching.discard)
-
-    async def wind_down(self) -> None:
-        """Wait for prefetches still running (each bounded by the wall timeout)."""
-        if self.prefetching:
-            await asyncio.wait(list(self.prefetching))
 
     async def verify(self, att: Attempt, again: bool = False) -> None:
         """Check the attempt; `again` when resuming a task that was already verifying."""
@@ -83,7 +77,7 @@ class Lander:
         faults.point("checks-run")
         for warning in report.warnings:
             self.book.report(task.id, "warning", warning)
-        checks = [{"name": r.name, "ok": r.ok, "detail": r.detail} for r in report.results]
+        checks = _dicts(report.results)
         data = {"attempt": att.n, "ok": report.ok, "checks": checks}
         self.store.add_event(run_id, task.id, self.book.clock(), "task.checks", data)
         faults.point("checks-recorded")
@@ -117,10 +111,10 @@ class Lander:
         finally:
             self.queued.pop(task.id, None)
         if not checks.ok:
-            await self._refuse(att, checks)
+            await self._refuse(att, _dicts(checks.results), checks.reason)
             self.settled(task.id, att.n, False)
             return
-        gates = [{"name": g.name, "ok": g.ok, "detail": g.detail} for g in result.gates]
+        gates = _dicts(result.gates)
         data = {
             "attempt": att.n,
             "status": result.status,
@@ -142,19 +136,18 @@ class Lander:
         for warning in report.warnings:
             self.book.report(task.id, "warning", warning)
         if report.results:
-            checks = [{"name": r.name, "ok": r.ok, "detail": r.detail} for r in report.results]
-            data = {"attempt": att.n, "ok": report.ok, "checks": checks}
+            data = {"attempt": att.n, "ok": report.ok, "checks": _dicts(report.results)}
             self.store.add_event(run_id, task.id, self.book.clock(), "task.checks", data)
         return report
 
-    async def _refuse(self, att: Attempt, report: janitor.Report) -> None:
-        """The checks that ran while it waited in the queue failed: it does not land."""
+    async def _refuse(self, att: Attempt, checks: list[dict[str, Any]], reason: str) -> None:
+        """Checks that ran while it waited in the queue, or on the tree about to land, failed:
+        it does not land, and its next attempt is told why, as after its own checks."""
         run_id, task = self.s.run_id, att.task
-        checks = [{"name": r.name, "ok": r.ok, "detail": r.detail} for r in report.results]
         self.store.update_attempt(run_id, task.id, att.n, outcome="checks_failed")
         changed = await asyncio.to_thread(git.changed_files, self.s.repo, att.base, att.head)
         self.book.failed(task, failure.from_checks(att.n, checks, changed))
-        self.book.retry_or_fail(task, report.reason, att.n)
+        self.book.retry_or_fail(task, reason, att.n)
 
     async def _after_merge(self, att: Attempt, result: merge.MergeOutcome) -> None:
         task, book = att.task, self.book
@@ -177,8 +170,11 @@ class Lander:
             faults.point("task-requeued")
         elif result.status == "gates_failed":
             gate = next((g.name for g in result.gates if not g.ok), "gates")
-            book.record_failure(task, att.n, "gates", gate, result.detail)
-            book.retry_or_fail(task, result.detail, att.n)
+            if gate == audit.NAME:  # it loses tests (found alone): an evasion, as in its checks
+                await self._refuse(att, _dicts(result.gates), result.detail)
+            else:
+                book.record_failure(task, att.n, "gates", gate, result.detail)
+                book.retry_or_fail(task, result.detail, att.n)
         elif result.status == "stale":
             await self.discard(att, result.detail)
         else:
@@ -204,7 +200,5 @@ class Lander:
             worktrees.remove_worktree(self.s.repo, self.merge_ctx.gate_dir)
 
 
-def _quietly(task: Task, against: janitor.Against, timeout: float) -> None:
-    """A prefetch is only a head start: when it fails, the audit collects again itself."""
-    with contextlib.suppress(Exception):  # the real check reports whatever this hit
-        audit.prefetch(task, against, timeout)
+def _dicts(results: Iterable[CheckResult]) -> list[dict[str, Any]]:
+    return [{"name": r.name, "ok": r.ok, "detail": r.detail} for r in results]

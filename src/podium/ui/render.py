@@ -89,6 +89,10 @@ def janitor_warnings(events: Iterable[Event]) -> dict[str, list[str]]:
             detail = str(ev.data.get("detail", ""))
             if ev.data.get("status") == "merged" and UNVERIFIED in detail:
                 out.setdefault(ev.task_id, []).append(f"warning: {detail}")
+            if ev.data.get("status") == "merged":  # what the tree it landed in was screened for
+                details = [str(g.get("detail", "")) for g in ev.data.get("gates", ())]
+                lines = [ln for d in details for ln in d.splitlines() if ln.startswith("warning: ")]
+                out.setdefault(ev.task_id, []).extend(lines)
     return out
 
 
