@@ -5,6 +5,8 @@ nothing lands that was not verified on the real target."""
 from __future__ import annotations
 
 import json
+import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -46,16 +48,31 @@ def setup(tmp_path: Path, speculate: str, dep: list[str]) -> Path:
     return repo
 
 
-def run(repo: Path) -> dict[str, Any]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "podium", "run", "plan.yaml", "--json"],
+def podium(repo: Path, *args: str, fault: str = "") -> subprocess.CompletedProcess[str]:
+    """podium in `repo`; `fault` kills it at that point (PODIUM_FAULT, runs/faults.py)."""
+    return subprocess.run(
+        [sys.executable, "-m", "podium", *args],
         cwd=repo,
+        env={**os.environ, "PODIUM_FAULT": fault},
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+def run(repo: Path) -> dict[str, Any]:
+    proc = podium(repo, "run", "plan.yaml", "--json")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return dict(json.loads(proc.stdout))
+
+
+def report_data(repo: Path) -> dict[str, Any]:
+    """What `podium report` draws: the JSON inlined in its page."""
+    page = repo.parent / "report.html"
+    assert podium(repo, "report", "-o", str(page)).returncode == 0
+    found = re.search(r'<script type="application/json" id="data">(.*?)</script>', page.read_text())
+    assert found is not None
+    return dict(json.loads(found.group(1).replace("<\\/", "</")))
 
 
 def state_events(repo: Path) -> list[dict[str, Any]]:
@@ -115,6 +132,19 @@ def test_a_dependent_whose_dependency_fails_to_land_is_thrown_away_and_run_again
     for commit in git(repo, "rev-list", f"{base}..main").split():
         assert "broken" not in git(repo, "show", f"{commit}:out/dep.txt")
     every_commit_passes(repo, base)
+    # The status and the report show the speculative start and the attempt thrown away.
+    on = len([s for s in starts if "on" in s])  # the second may start on dep's second too
+    speculation = {"tasks": 1, "attempts": on, "discarded": 1}
+    assert status["speculation"] == speculation
+    text = podium(repo, "status").stdout
+    assert "a1" in text and "discarded (started on dep a1, about to land)" in text
+    summary = f"speculation: 1 task(s) started on work about to land ({on} attempt(s)), "
+    assert summary + "1 attempt(s) thrown away" in text
+    data = report_data(repo)
+    assert data["speculation"] == speculation
+    child_attempts = next(t for t in data["tasks"] if t["id"] == "child")["attempts"]
+    assert child_attempts[0]["on"] == [{"task": "dep", "attempt": 1}]
+    assert child_attempts[0]["result"] == "discarded"
 
 
 def test_with_speculation_off_a_dependent_waits_for_its_dependency_to_land(
