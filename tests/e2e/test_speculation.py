@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -145,6 +146,26 @@ def test_a_dependent_whose_dependency_fails_to_land_is_thrown_away_and_run_again
     child_attempts = next(t for t in data["tasks"] if t["id"] == "child")["attempts"]
     assert child_attempts[0]["on"] == [{"task": "dep", "attempt": 1}]
     assert child_attempts[0]["result"] == "discarded"
+
+
+def test_killed_as_a_speculative_attempt_is_thrown_away_then_resumed(tmp_path: Path) -> None:
+    """Killed right after the child's attempt on dep's failed attempt was thrown away:
+    resume lands dep once (its second attempt) and then the child, each exactly once."""
+    repo = setup(tmp_path, "verified", ["sh", "-c", FLAKY, "agent", "{worktree}"])
+    base = git(repo, "rev-parse", "main")
+    first = podium(repo, "run", "plan.yaml", fault="speculation-discarded")
+    assert first.returncode == -signal.SIGKILL, "no speculative attempt was thrown away"
+    assert outcomes(repo, "child") == ["discarded"]
+    again = podium(repo, "resume", "--json")
+    assert again.returncode == 0, again.stdout + again.stderr
+    states = {t["id"]: t["state"] for t in json.loads(again.stdout)["tasks"]}
+    assert states == {"dep": "merged", "child": "merged"}
+    # dep's second attempt was under way when podium died: lost, and run again.
+    assert [o for o in outcomes(repo, "dep") if o != "lost"] == ["gates_failed", "merged"]
+    assert outcomes(repo, "child")[0] == "discarded"
+    assert outcomes(repo, "child")[-1] == "merged"
+    assert landed_in_order(repo, f"{base}..main") == ["dep", "child"]
+    every_commit_passes(repo, base)
 
 
 def test_with_speculation_off_a_dependent_waits_for_its_dependency_to_land(
