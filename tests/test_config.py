@@ -76,6 +76,15 @@ def test_no_podium_toml_means_the_defaults(tmp_path: Path) -> None:
     assert load_config(tmp_path) == Config()
 
 
+def test_dependents_start_on_verified_work_unless_told_otherwise(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, "[merge]\nbatch = 2\n")).speculate == "verified"
+    for mode in ("finished", "off"):
+        assert load_config(write(tmp_path, f'[merge]\nspeculate = "{mode}"\n')).speculate == mode
+    assert "speculate must be verified, finished or off" in refusal(
+        tmp_path, '[merge]\nspeculate = "on"\n'
+    )
+
+
 def test_every_setting_is_read(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, FULL))
     assert config.gates == ("ruff check .", "python -m pytest -q")

@@ -77,3 +77,25 @@ def test_a_record_holds_every_row_and_says_the_exit_code(run_store: Store) -> No
     assert [e.kind for e in record.events_of("task.routed", "api")] == ["task.routed"]
     assert record.events_of("task.routed", "docs") == ()
     assert record.exit_code == 1  # not every task merged
+
+
+def test_a_record_counts_speculative_starts_and_discarded_attempts(run_store: Store) -> None:
+    def start(task: str, n: int, on: list[dict[str, object]] | None = None) -> None:
+        row = AttemptRow(
+            "r1", task, n, "claude", None, f"podium/r1/{task}/a{n}", f"/wt/{task}-a{n}",
+            "base", None, None, None, 1000.0 + n, None, None, None, "", 0, 0, 0.0,
+        )  # fmt: skip
+        run_store.start_attempt(row, {"on": on} if on is not None else None)
+
+    start("api", 1)
+    run_store.transition("r1", "api", "verifying", 1001.5)
+    run_store.transition("r1", "api", "merging", 1001.6)
+    start("docs", 1, [{"task": "api", "attempt": 1}])  # on api's work, about to land
+    why = "api did not land"
+    run_store.update_attempt("r1", "docs", 1, finished_at=1001.9, outcome="discarded", reason=why)
+    run_store.transition("r1", "docs", "pending", 1002.0)
+    start("docs", 2)  # from the real target
+    with Reader(run_store.path) as reader:
+        record = reader.record("r1")
+    assert record.speculative_starts() == {("docs", 1): (("api", 1),)}
+    assert record.speculation() == {"tasks": 1, "attempts": 1, "discarded": 1}

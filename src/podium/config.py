@@ -85,8 +85,7 @@ class Config:
     gate_attempts: bool = False  # also run the gates in each attempt's own worktree
     # When a dependent may start before its dependency lands, on the tree about to land:
     # verified (its checks passed, it is queued) | finished (its agent finished) | off.
-    # Off by default until the kill battery passes with it on (two resume cases do not).
-    speculate: Speculate = "off"
+    speculate: Speculate = "verified"
     ladder: tuple[tuple[str, str | None], ...] = ()  # (agent, model) for attempts 2, 3, ...
     conflict_retries: int = 1  # fresh attempts for a task whose merge conflicts
     fallback: tuple[str, ...] = ()  # agents a task may move to when its own is rate limited
@@ -279,7 +278,7 @@ def _merge_settings(data: dict[str, Any], where: str) -> dict[str, Any]:
         if kind not in ("pytest", "exit", "strict"):
             raise ConfigError(f"{where} [gate_compare]: {gate!r} must be pytest, exit or strict")
     at = f"{where} [merge]"
-    speculate = merge.get("speculate", "off")
+    speculate = merge.get("speculate", "verified")
     if speculate not in ("verified", "finished", "off"):
         raise ConfigError(f"{at}: speculate must be verified, finished or off, not {speculate!r}")
     return {

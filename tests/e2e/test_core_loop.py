@@ -99,6 +99,43 @@ def state_intervals(repo: Path, run_id: str) -> dict[str, tuple[float, float]]:
     return {t: (a, b) for t, (a, b) in spans.items()}
 
 
+def started_on_landed_work(repo: Path, run_id: str, task_id: str) -> set[str]:
+    """The tasks whose landed work the task's last attempt started on: landed before it
+    started, or named in its start event (`on`) by the attempt that then landed."""
+    import sqlite3
+
+    db = sqlite3.connect(repo / ".podium" / "podium.db")
+    rows = [
+        (i, t, json.loads(d))
+        for i, t, d in db.execute(
+            "SELECT id, task_id, data FROM events WHERE run_id=? AND kind='task.state' ORDER BY id",
+            (run_id,),
+        )
+    ]
+    merged_attempt = dict(
+        db.execute("SELECT task_id, n FROM attempts WHERE run_id=? AND outcome='merged'", (run_id,))
+    )
+    start_id, start = [(i, d) for i, t, d in rows if t == task_id and d["to"] == "running"][-1]
+    on = {o["task"] for o in start.get("on", []) if merged_attempt[o["task"]] == o["attempt"]}
+    landed = {t for i, t, d in rows if i < start_id and d["to"] == "merged"}
+    return (on | landed) & set(plan_after(task_id))
+
+
+def plan_after(task_id: str) -> list[str]:
+    return next(t.get("after", []) for t in mixed_plan()["tasks"] if t["id"] == task_id)
+
+
+def landing_commits(repo: Path, base: str) -> dict[str, str]:
+    """Each landed task's commit on the target (a batch lands several in one)."""
+    log = git(
+        repo,
+        "log",
+        "--format=%H %(trailers:key=Podium-Task,valueonly,separator=%x20)",
+        f"{base}..main",
+    )
+    return {t.split("/")[1]: line.split()[0] for line in log.splitlines() for t in line.split()[1:]}
+
+
 def test_mixed_plan_lands_only_verified_work(calc_repo: Path) -> None:
     base = git(calc_repo, "rev-parse", "main")
     (calc_repo / "plan.yaml").write_text(yaml.safe_dump(mixed_plan(), sort_keys=False))
@@ -151,11 +188,16 @@ def test_mixed_plan_lands_only_verified_work(calc_repo: Path) -> None:
         gate = subprocess.run(GATE.split(), cwd=check, capture_output=True, text=True)
         assert gate.returncode == 0, (commit, gate.stdout)
 
-    # The overlapping tasks never ran at the same time; docs started after its dependencies.
+    # The overlapping tasks never ran at the same time; docs started on its dependencies'
+    # work (landed, or the attempts that then landed: `[merge] speculate`) and landed after.
     spans = state_intervals(calc_repo, status["run"])
     a, b = spans["notes-a"], spans["notes-b"]
     assert a[1] <= b[0] or b[1] <= a[0], (a, b)
-    assert spans["docs"][0] >= max(spans["mul"][1], spans["sub"][1])
+    assert started_on_landed_work(calc_repo, status["run"], "docs") == {"mul", "sub"}
+    landed_at = landing_commits(calc_repo, base)
+    for dep in ("mul", "sub"):
+        is_ancestor = ["merge-base", "--is-ancestor", landed_at[dep], landed_at["docs"]]
+        assert subprocess.run(["git", *is_ancestor], cwd=calc_repo).returncode == 0, dep
     # Failed attempts keep their worktree for inspection; merged ones are removed.
     kept = {p.name for p in (calc_repo / ".podium/worktrees" / status["run"]).iterdir()}
     assert {"breaker-a1", "stray-a1"} <= kept

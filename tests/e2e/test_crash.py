@@ -183,8 +183,8 @@ def battery_repo(tmp_path: Path) -> Iterator[Path]:
             os.kill(int(line.split(":")[0]), signal.SIGKILL)
 
 
-# resume-reconciled: tested below; speculation-discarded: only with `[merge] speculate` on,
-# and a discard is not certain to happen in this plan (tests/e2e/test_speculation.py).
+# resume-reconciled: tested below; speculation-discarded: a discard is not certain to happen
+# in this plan, so tests/e2e/test_speculation.py kills there in a plan where it is.
 KILL_POINTS = [p for p in POINTS if p not in ("resume-reconciled", "speculation-discarded")] + [
     "agent-spawned:4",
     "merging:3",

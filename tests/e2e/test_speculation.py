@@ -5,6 +5,9 @@ nothing lands that was not verified on the real target."""
 from __future__ import annotations
 
 import json
+import os
+import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -46,16 +49,31 @@ def setup(tmp_path: Path, speculate: str, dep: list[str]) -> Path:
     return repo
 
 
-def run(repo: Path) -> dict[str, Any]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "podium", "run", "plan.yaml", "--json"],
+def podium(repo: Path, *args: str, fault: str = "") -> subprocess.CompletedProcess[str]:
+    """podium in `repo`; `fault` kills it at that point (PODIUM_FAULT, runs/faults.py)."""
+    return subprocess.run(
+        [sys.executable, "-m", "podium", *args],
         cwd=repo,
+        env={**os.environ, "PODIUM_FAULT": fault},
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+def run(repo: Path) -> dict[str, Any]:
+    proc = podium(repo, "run", "plan.yaml", "--json")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return dict(json.loads(proc.stdout))
+
+
+def report_data(repo: Path) -> dict[str, Any]:
+    """What `podium report` draws: the JSON inlined in its page."""
+    page = repo.parent / "report.html"
+    assert podium(repo, "report", "-o", str(page)).returncode == 0
+    found = re.search(r'<script type="application/json" id="data">(.*?)</script>', page.read_text())
+    assert found is not None
+    return dict(json.loads(found.group(1).replace("<\\/", "</")))
 
 
 def state_events(repo: Path) -> list[dict[str, Any]]:
@@ -114,6 +132,39 @@ def test_a_dependent_whose_dependency_fails_to_land_is_thrown_away_and_run_again
     assert landed_in_order(repo, f"{base}..main") == ["dep", "child"]
     for commit in git(repo, "rev-list", f"{base}..main").split():
         assert "broken" not in git(repo, "show", f"{commit}:out/dep.txt")
+    every_commit_passes(repo, base)
+    # The status and the report show the speculative start and the attempt thrown away.
+    on = len([s for s in starts if "on" in s])  # the second may start on dep's second too
+    speculation = {"tasks": 1, "attempts": on, "discarded": 1}
+    assert status["speculation"] == speculation
+    text = podium(repo, "status").stdout
+    assert "a1" in text and "discarded (started on dep a1, about to land)" in text
+    summary = f"speculation: 1 task(s) started on work about to land ({on} attempt(s)), "
+    assert summary + "1 attempt(s) thrown away" in text
+    data = report_data(repo)
+    assert data["speculation"] == speculation
+    child_attempts = next(t for t in data["tasks"] if t["id"] == "child")["attempts"]
+    assert child_attempts[0]["on"] == [{"task": "dep", "attempt": 1}]
+    assert child_attempts[0]["result"] == "discarded"
+
+
+def test_killed_as_a_speculative_attempt_is_thrown_away_then_resumed(tmp_path: Path) -> None:
+    """Killed right after the child's attempt on dep's failed attempt was thrown away:
+    resume lands dep once (its second attempt) and then the child, each exactly once."""
+    repo = setup(tmp_path, "verified", ["sh", "-c", FLAKY, "agent", "{worktree}"])
+    base = git(repo, "rev-parse", "main")
+    first = podium(repo, "run", "plan.yaml", fault="speculation-discarded")
+    assert first.returncode == -signal.SIGKILL, "no speculative attempt was thrown away"
+    assert outcomes(repo, "child") == ["discarded"]
+    again = podium(repo, "resume", "--json")
+    assert again.returncode == 0, again.stdout + again.stderr
+    states = {t["id"]: t["state"] for t in json.loads(again.stdout)["tasks"]}
+    assert states == {"dep": "merged", "child": "merged"}
+    # dep's second attempt was under way when podium died: lost, and run again.
+    assert [o for o in outcomes(repo, "dep") if o != "lost"] == ["gates_failed", "merged"]
+    assert outcomes(repo, "child")[0] == "discarded"
+    assert outcomes(repo, "child")[-1] == "merged"
+    assert landed_in_order(repo, f"{base}..main") == ["dep", "child"]
     every_commit_passes(repo, base)
 
 

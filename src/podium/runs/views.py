@@ -78,6 +78,24 @@ class RunRecord:
         """Task -> the summary of its latest failed attempt (JSON, `text` for people)."""
         return {e.task_id: e.data for e in self.events_of("task.failure") if e.task_id is not None}
 
+    def speculative_starts(self) -> dict[tuple[str, int], tuple[tuple[str, int], ...]]:
+        """(task, attempt) -> the attempts its base held, for each attempt that started on
+        the tree the merge queue was about to land (`[merge] speculate`)."""
+        return {
+            (e.task_id, int(e.data["attempt"])): tuple((o["task"], int(o["attempt"])) for o in on)
+            for e in self.events_of("task.state")
+            if e.task_id is not None and isinstance(on := e.data.get("on"), list)
+        }
+
+    def speculation(self) -> dict[str, int]:
+        """How many tasks and attempts started speculatively, and attempts thrown away."""
+        starts = self.speculative_starts()
+        return {
+            "tasks": len({task for task, _ in starts}),
+            "attempts": len(starts),
+            "discarded": sum(1 for a in self.attempts if a.outcome == "discarded"),
+        }
+
     def events_of(self, kind: str, task_id: str | None = None) -> tuple[Event, ...]:
         return tuple(
             e for e in self.events if e.kind == kind and (task_id is None or e.task_id == task_id)

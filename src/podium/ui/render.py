@@ -26,6 +26,7 @@ def status_data(record: RunRecord) -> dict[str, Any]:
     warned = janitor_warnings(record.events)
     failures = record.failures()
     summaries = {e.task_id: e.data for e in record.events_of("task.summary") if e.task_id}
+    on = record.speculative_starts()
     tasks = []
     for row in record.tasks:
         mine = record.attempts_of(row.task_id)
@@ -54,6 +55,7 @@ def status_data(record: RunRecord) -> dict[str, Any]:
                         "input_tokens": a.input_tokens,
                         "output_tokens": a.output_tokens,
                         "cost_usd": a.cost_usd,
+                        "on": [{"task": t, "attempt": n} for t, n in on.get((a.task_id, a.n), ())],
                     }
                     for a in mine
                 ],
@@ -67,6 +69,7 @@ def status_data(record: RunRecord) -> dict[str, Any]:
         "created_at": run.created_at,
         "finished_at": run.finished_at,
         "tasks": tasks,
+        "speculation": record.speculation(),
         "paused": next(
             (str(e.data.get("reason")) for e in reversed(record.events_of("account.exhausted"))), ""
         ),
@@ -112,7 +115,9 @@ def status_text(data: dict[str, Any]) -> str:
                 if a["finished_at"]
                 else "…"
             )
-            lines.append(f"      a{a['n']} {start}-{end} {a['outcome'] or 'running'}")
+            on = ", ".join(f"{o['task']} a{o['attempt']}" for o in a.get("on", ()))
+            held = f" (started on {on}, about to land)" if on else ""
+            lines.append(f"      a{a['n']} {start}-{end} {a['outcome'] or 'running'}{held}")
         lines += [f"      {w}" for w in t.get("warnings", [])[:6]]
         failure = t.get("failure")
         if failure and t["state"] not in ("merged", "split"):
@@ -121,6 +126,7 @@ def status_text(data: dict[str, Any]) -> str:
         elif t["reason"]:
             for i, line in enumerate(t["reason"].splitlines()[:6]):
                 lines.append(("      why: " if i == 0 else "           ") + line)
+    lines += speculation_lines(data.get("speculation", {}))
     blind = [t["id"] for t in data["tasks"] if any(UNVERIFIED in w for w in t["warnings"])]
     if blind:
         lines.append(
@@ -131,6 +137,17 @@ def status_text(data: dict[str, Any]) -> str:
     if hint:
         lines.append(f"next: {hint}")
     return "\n".join(lines)
+
+
+def speculation_lines(spec: dict[str, int]) -> list[str]:
+    """How many tasks started before their dependencies landed, and what was thrown away."""
+    if not spec.get("attempts"):
+        return []
+    tasks, attempts, discarded = spec["tasks"], spec["attempts"], spec["discarded"]
+    return [
+        f"speculation: {tasks} task(s) started on work about to land ({attempts} attempt(s)), "
+        f"{discarded} attempt(s) thrown away"
+    ]
 
 
 def summary_lines(summary: dict[str, Any] | None) -> list[str]:

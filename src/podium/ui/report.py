@@ -124,6 +124,7 @@ class Rows:
     events: list[Event]
     spans: list[Phase]
     slots: dict[tuple[str, int], int]
+    on: dict[tuple[str, int], tuple[tuple[str, int], ...]]  # speculative starts: base held
 
 
 def read_rows(record: RunRecord, now: float) -> Rows:
@@ -131,11 +132,12 @@ def read_rows(record: RunRecord, now: float) -> Rows:
     plan = api.stored_plan(run)
     attempts, events = list(record.attempts), list(record.events)
     spans = phases(events, run.finished_at or now)
+    on = record.speculative_starts()
     bounds = attempt_bounds(spans, attempts, run.finished_at or now)
     keys = sorted(bounds)
     slots = dict(zip(keys, pack([bounds[k] for k in keys]), strict=True))
     tasks = {t.task_id: t for t in record.tasks}
-    return Rows(run, plan, tasks, attempts, events, spans, slots)
+    return Rows(run, plan, tasks, attempts, events, spans, slots, on)
 
 
 def report_data(record: RunRecord, now: float | None = None) -> dict[str, Any]:
@@ -160,6 +162,7 @@ def report_data(record: RunRecord, now: float | None = None) -> dict[str, Any]:
         "tasks": [task_data(rows, task, where[task.id]) for task in rows.plan.tasks],
         "costs": costs(rows.attempts),
         "coordination": coordination(record),
+        "speculation": record.speculation(),
     }
 
 
@@ -233,6 +236,7 @@ def attempt_data(rows: Rows, a: AttemptRow) -> dict[str, Any]:
         "cost": a.cost_usd,
         "slot": rows.slots.get((a.task_id, a.n), 0),
         "phases": [{"kind": p.kind, "start": p.start - t0, "end": p.end - t0} for p in mine],
+        "on": [{"task": t, "attempt": n} for t, n in rows.on.get((a.task_id, a.n), ())],
     }
 
 

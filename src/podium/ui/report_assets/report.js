@@ -58,7 +58,8 @@
         card(dur(agentTime), "agent time"),
         card((run.wall > 0 ? (busy / run.wall).toFixed(1) : "0") + "×", "busy time / wall time"),
         card(DATA.slots + " / " + run.max_parallel, "slots used / max"),
-        card(String(run.gates.length), run.gates.length === 1 ? "gate" : "gates")),
+        card(String(run.gates.length), run.gates.length === 1 ? "gate" : "gates"),
+        card(DATA.speculation.tasks + " / " + DATA.speculation.discarded, "started speculatively / attempts thrown away")),
       pills);
   }
 
@@ -210,7 +211,7 @@
           t.attempts.map((a) => ["a" + a.n, a.agent, a.model || "-", dur(a.start),
             dur(a.phases.length ? Math.max(...a.phases.map((p) => p.end)) - a.start : null), pill(a.result),
             a.exit_code === null ? "-" : a.exit_code, a.input.toLocaleString(), a.output.toLocaleString(), money(a.cost),
-            clip(a.reason || "", 120)]), [7, 8, 9]));
+            clip((a.on.length ? "started on " + a.on.map((o) => o.task + " a" + o.attempt).join(", ") + " (about to land). " : "") + (a.reason || ""), 120)]), [7, 8, 9]));
       }
       for (const f of t.failures) body.append(el("pre", { class: "failure", "data-failure": "a" + f.attempt }, f.text));
       for (const s of t.summaries) body.append(el("p", { class: "muted" }, s.text ? "in short: " + s.text : "summary skipped: " + s.skipped));
