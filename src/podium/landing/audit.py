@@ -35,6 +35,7 @@ SLOW = frozenset({"untested-changes"})
 QUEUED = frozenset({"remove-tests"})
 Part = Literal["all", "fast", "slow"]
 _base_ids: dict[tuple[str, str, tuple[str, ...]], frozenset[str]] = {}  # per base tree
+KEPT = 16  # trees whose collected ids are remembered
 _base_locks: dict[tuple[str, str, tuple[str, ...]], threading.Lock] = {}
 _locks_lock = threading.Lock()
 
@@ -176,7 +177,7 @@ def screen(tree: Path, against: Against, allow: Collection[str], timeout: float)
     assert argv is not None, "screen() runs only when screens() says so"
     before = base_ids(against, argv, timeout)
     now = collect(argv, tree, timeout)
-    _base_ids[(str(against.repo), git.out(tree, "rev-parse", "HEAD^{tree}"), tuple(argv))] = now
+    _keep((str(against.repo), git.out(tree, "rev-parse", "HEAD^{tree}"), tuple(argv)), now)
     found = _gone(tree, against.base, before, now)
     fail, warn = evasions.judge(found, against.config.janitor.policy, allow)
     if fail:
@@ -194,7 +195,7 @@ def remember(against: Against, tree: Path, timeout: float) -> None:
             lock = _base_locks.setdefault(key, threading.Lock())
         with lock:
             if key not in _base_ids:
-                _base_ids[key] = collect(argv, tree, timeout)
+                _keep(key, collect(argv, tree, timeout))
 
 
 def untested(
@@ -240,12 +241,21 @@ def base_ids(against: Against, argv: Sequence[str], timeout: float) -> frozenset
     with _locks_lock:
         lock = _base_locks.setdefault(key, threading.Lock())
     with lock:
-        if key not in _base_ids:
+        ids = _base_ids.get(key)
+        if ids is None:
             with tempfile.TemporaryDirectory(prefix="podium-base-") as tmp:
                 tar, out = Path(tmp) / "base.tar", Path(tmp) / "tree"
                 git.run(against.repo, "archive", "--format=tar", "-o", str(tar), tree)
                 with tarfile.open(tar) as archive:
                     archive.extractall(out, filter="data")
                 link_shared(against.repo, out, against.config)
-                _base_ids[key] = collect(argv, out, timeout)
-    return _base_ids[key]
+                ids = collect(argv, out, timeout)
+                _keep(key, ids)
+        return ids
+
+
+def _keep(key: tuple[str, str, tuple[str, ...]], ids: frozenset[str]) -> None:
+    """Remember a tree's test ids; only the last few trees (a run lands on the newest)."""
+    _base_ids[key] = ids
+    while len(_base_ids) > KEPT:
+        del _base_ids[next(iter(_base_ids))]
