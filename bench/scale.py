@@ -30,6 +30,7 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
+import statistics
 import subprocess
 import time
 from pathlib import Path
@@ -50,7 +51,8 @@ from _common import (
 FLAT_TASKS = 20 if QUICK else 1_000
 SMALL, LARGE = (20, 200) if QUICK else (100, 10_000)
 WINDOW = (4, 16) if QUICK else (10, 90)
-LONG_WINDOW = 40 if QUICK else 400  # information only: the large run measured further on
+LONG_WINDOW = 40 if QUICK else 250
+ROUNDS = 1 if QUICK else 3  # information only: the large run measured further on
 FILES = 200
 TIME_TARGET = 1.10
 CPU_TARGET = 1.2
@@ -116,10 +118,12 @@ def merged(db: Path) -> int:
         return 0
 
 
-def coordinator_cpu(root: Path, env: dict[str, str], n: int, marks: tuple[int, ...]) -> list[float]:
+def coordinator_cpu(
+    root: Path, env: dict[str, str], n: int, marks: tuple[int, ...], tag: str
+) -> list[float]:
     """Podium's own CPU seconds when the run's merged tasks first reach each of `marks`."""
-    repo = fresh_repo(root, env, f"cpu-{n}")
-    path = plan_file(root, f"cpu-{n}", n)
+    repo = fresh_repo(root, env, f"cpu-{n}-{tag}")
+    path = plan_file(root, f"cpu-{n}-{tag}", n)
     db = repo / ".podium" / "podium.db"
     argv = [*podium_argv(), "run", str(path), "--max-parallel", "4", "--target", "land"]
     proc = subprocess.Popen(
@@ -149,6 +153,31 @@ def coordinator_cpu(root: Path, env: dict[str, str], n: int, marks: tuple[int, .
     return seen
 
 
+def cpu_rounds(root: Path, env: dict[str, str]) -> tuple[list[float], list[float], list[float]]:
+    """Per round, CPU seconds per task in the window: the small plan, the large plan, and the
+    large plan further on. Who goes first alternates, so a changing load hits both alike."""
+    a, b = WINDOW
+    small: list[float] = []
+    large: list[float] = []
+    further: list[float] = []
+    for r in range(ROUNDS):
+        for n in (SMALL, LARGE) if r % 2 == 0 else (LARGE, SMALL):
+            if n == SMALL:
+                cpu = coordinator_cpu(root, env, n, WINDOW, f"r{r}")
+                small.append((cpu[1] - cpu[0]) / (b - a))
+            else:
+                cpu = coordinator_cpu(root, env, n, (a, b, LONG_WINDOW), f"r{r}")
+                large.append((cpu[1] - cpu[0]) / (b - a))
+                further.append((cpu[2] - cpu[1]) / (LONG_WINDOW - b))
+        print(
+            f"round {r + 1}: coordinator CPU per task, tasks {a}->{b} merged: {SMALL}-task plan "
+            f"{small[-1] * 1000:.1f} ms, {LARGE}-task plan {large[-1] * 1000:.1f} ms, ratio "
+            f"{large[-1] / small[-1]:.3f}; {LARGE}-task plan, tasks {b}->{LONG_WINDOW}: "
+            f"{further[-1] * 1000:.1f} ms"
+        )
+    return small, large, further
+
+
 def main() -> None:
     with sandbox("scale") as (root, env):
         script, podium = time_per_task(root, env)
@@ -156,32 +185,23 @@ def main() -> None:
             f"{FLAT_TASKS} tasks, one lane: git script {script * 1000:.1f} ms/task, "
             f"podium {podium * 1000:.1f} ms/task, ratio {podium / script:.3f}"
         )
-        a, b = WINDOW
-        small = coordinator_cpu(root, env, SMALL, WINDOW)
-        large = coordinator_cpu(root, env, LARGE, (a, b, LONG_WINDOW))
-    per_small = (small[1] - small[0]) / (b - a)
-    per_large = (large[1] - large[0]) / (b - a)
-    further = (large[2] - large[1]) / (LONG_WINDOW - b)
-    print(
-        f"coordinator CPU per task, tasks {a}->{b} merged: {SMALL}-task plan "
-        f"{per_small * 1000:.1f} ms, {LARGE}-task plan {per_large * 1000:.1f} ms, "
-        f"ratio {per_large / per_small:.3f}"
-    )
-    print(
-        f"  {LARGE}-task plan, tasks {b}->{LONG_WINDOW} merged (information): "
-        f"{further * 1000:.1f} ms/task, {further / per_small:.3f}x the {SMALL}-task plan"
-    )
+        small, large, further = cpu_rounds(root, env)
+    cpu_ratio = statistics.median(x / y for x, y in zip(large, small, strict=True))
+    later = statistics.median(x / y for x, y in zip(further, small, strict=True))
     time_ratio = podium / script
     print(
         f"time per task, {FLAT_TASKS} tasks: {time_ratio:.3f}x the git script "
         f"(target <= {TIME_TARGET}x) "
         + ("" if QUICK else ("OK" if time_ratio <= TIME_TARGET else "FAIL"))
     )
-    # One final line, for both figures: the worse of the two, as a fraction of its target.
-    worst = max(time_ratio / TIME_TARGET, (per_large / per_small) / CPU_TARGET)
-    print(f"coordinator CPU per task: {per_large / per_small:.3f}x (target <= {CPU_TARGET}x)")
-    print("figure: the worse of the two ratios over its target")
-    finish("scale", worst, 1.0)
+    print(
+        f"coordinator CPU per task, {LARGE} vs {SMALL} tasks: {cpu_ratio:.3f}x, median of "
+        f"{ROUNDS} rounds (target <= {CPU_TARGET}x); further on in the {LARGE}-task run "
+        f"{later:.3f}x (information)"
+    )
+    # One final line for both figures: the worse of the two, as a fraction of its target.
+    print("figure: the worse of the two ratios, each over its target")
+    finish("scale", max(time_ratio / TIME_TARGET, cpu_ratio / CPU_TARGET), 1.0)
 
 
 if __name__ == "__main__":
