@@ -26,6 +26,7 @@ BENCH = Path(__file__).parents[1] / "bench"
         "routing",
         "kills",
         "agent_overhead",
+        "scale",
     ],
 )
 def test_bench_runs_in_quick_mode(name: str) -> None:

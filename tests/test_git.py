@@ -56,6 +56,12 @@ def test_refs_branches_and_ancestry(calc_repo: Path) -> None:
     assert git.current_branch(calc_repo) is None
 
 
+def test_tip_reads_a_branchs_commit_and_its_tree_together(calc_repo: Path) -> None:
+    head = commit(calc_repo, {"tip.txt": "one\n"})
+    assert git.tip(calc_repo, "refs/heads/main") == (head, git.tree_of(calc_repo, head))
+    assert git.tip(calc_repo, "refs/heads/no-such-branch") is None
+
+
 def test_a_rename_counts_as_a_delete_and_an_add(calc_repo: Path) -> None:
     base = sh(calc_repo, "rev-parse", "HEAD")
     sh(calc_repo, "mv", "settings.py", "config.py")

@@ -73,6 +73,14 @@ def rev(repo: Path, ref: str) -> str | None:
     return res.out.strip() or None
 
 
+def tip(repo: Path, ref: str) -> tuple[str, str] | None:
+    """The commit `ref` names and that commit's tree, read together (one process, one read
+    of the ref); None when there is no such commit."""
+    res = run(repo, "log", "-1", "--no-show-signature", "--format=%H %T", ref, "--", check=False)
+    parts = res.out.split()
+    return (parts[0], parts[1]) if res.code == 0 and len(parts) == 2 else None
+
+
 def tree_of(repo: Path, commit: str) -> str:
     return out(repo, "rev-parse", f"{commit}^{{tree}}")
 

@@ -93,13 +93,15 @@ class Combined:
     tree: str | None  # None when no member merged
     members: tuple[Member, ...]
     conflicts: tuple[tuple[Member, MergeOutcome], ...]
+    old_tree: str = ""  # the tree of `old`, when known
 
 
 def combine(ctx: MergeContext, members: Sequence[Member]) -> Combined | MergeOutcome:
     """Merge each member in turn onto the target in git's object store; no worktree touched."""
-    old = git.rev(ctx.repo, f"refs/heads/{ctx.target}")
-    if old is None:
+    found = git.tip(ctx.repo, f"refs/heads/{ctx.target}")
+    if found is None:
         return MergeOutcome("moved", detail=f"target branch {ctx.target!r} no longer exists")
+    old, old_tree = found
     top, tree = old, None
     kept: list[Member] = []
     conflicts: list[tuple[Member, MergeOutcome]] = []
@@ -115,13 +117,13 @@ def combine(ctx: MergeContext, members: Sequence[Member]) -> Combined | MergeOut
             continue
         tree, last = merged, m
         kept.append(m)
-    return Combined(old, tree, tuple(kept), tuple(conflicts))
+    return Combined(old, tree, tuple(kept), tuple(conflicts), old_tree)
 
 
 def land(ctx: MergeContext, combined: Combined) -> MergeOutcome:
     """Gate the combined tree and publish it as one commit on the target."""
     assert combined.tree is not None
-    if combined.tree == git.tree_of(ctx.repo, combined.old):
+    if combined.tree == (combined.old_tree or git.tree_of(ctx.repo, combined.old)):
         return MergeOutcome("merged", commit=combined.old, detail="already in the target")
     new = git.commit_tree(ctx.repo, combined.tree, [combined.old], batch_message(combined.members))
     faults.point("merge-commit-made")

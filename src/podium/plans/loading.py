@@ -23,9 +23,9 @@ def parse_plan(
     default_agent: str | None = None,
 ) -> Plan:
     """Read a plan from YAML text; `default_agent` (`--agent`) replaces the plan's agent."""
-    from podium.plans import bernstein, yamlpos
     from podium.plans import checks as plancheck
     from podium.plans import schema as planschema
+    from podium.plans import yamlpos
 
     if default_agent is not None and default_agent not in agents:
         known = ", ".join(sorted(agents))
@@ -34,7 +34,12 @@ def parse_plan(
     if not isinstance(data, dict):
         raise yamlpos.plan_error([f"{pos.at(())}: {_not_a_mapping(data)}"])
     fallback = Path(source).stem if source != "<string>" else "plan"
-    build = bernstein.build if "stages" in data else planschema.build
+    if "stages" in data:  # a Bernstein plan: its models are built only for one
+        from podium.plans import bernstein
+
+        build = bernstein.build
+    else:
+        build = planschema.build
     built = build(data, pos, default_agent, fallback)
     errors = [*built.errors, *plancheck.check_plan(built.plan, agents, built.at)]
     if errors:

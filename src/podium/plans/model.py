@@ -7,6 +7,7 @@ one back in podium's format.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 CheckKind = Literal["path_exists", "glob_exists", "file_contains", "command"]
@@ -69,10 +70,16 @@ class Plan:
     notes: tuple[str, ...] = ()  # e.g. "plan.yaml:7: key 'scope' is ignored by podium"
 
     def task(self, task_id: str) -> Task:
-        for task in self.tasks:
-            if task.id == task_id:
-                return task
-        raise KeyError(f"no task '{task_id}' in plan '{self.name}'")
+        found = self._by_id.get(task_id)
+        if found is None:
+            raise KeyError(f"no task '{task_id}' in plan '{self.name}'")
+        return found
+
+    @cached_property
+    def _by_id(self) -> dict[str, Task]:
+        """Task id -> task (the first of that id), built on the first lookup: a run looks
+        tasks up by id once per event, and a scan would cost as much as the plan is long."""
+        return {t.id: t for t in reversed(self.tasks)}
 
     def deps(self) -> dict[str, tuple[str, ...]]:
         """Task id -> the ids it runs after, in plan order."""

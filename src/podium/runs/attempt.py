@@ -58,7 +58,7 @@ class AttemptPhase:
         row = self.store.task(self.s.run_id, task.id)
         repo, run_id, n = self.s.repo, self.s.run_id, row.attempts + 1
         task = self.book.choose_model(task, n)
-        note = self.book.note(task.id, row.reason)
+        note = self.book.note(task.id, row.reason, row.attempts)
         if not base:
             target = f"refs/heads/{self.s.target}"
             base = await asyncio.to_thread(git.out, repo, "rev-parse", target)

@@ -110,12 +110,13 @@ class Ledger:
         data = {**summary.to_json(), "text": failure.render(summary)}
         self.store.add_event(self.s.run_id, task.id, self.clock(), "task.failure", data)
 
-    def note(self, task_id: str, reason: str) -> str:
+    def note(self, task_id: str, reason: str, tried: int) -> str:
         """What the next attempt is told about the last one: its failure summary, else the
-        raw reason."""
+        raw reason. `tried`: the task's attempts so far; with none there is no failure
+        summary to look for (the run's event log is read only then: it grows with the run)."""
         found = [
             str(e.data.get("text", ""))
-            for e in self.store.events(self.s.run_id)
+            for e in (self.store.events(self.s.run_id) if tried else ())
             if e.kind == "task.failure" and e.task_id == task_id
         ]
         if found:

@@ -105,7 +105,9 @@ def commit_leftovers(path: Path, message: str) -> str:
     Shared and copied files stay out: ignore_local_files listed them in info/exclude.
     """
     git.run(path, "add", "--all")
-    if git.run(path, "diff", "--cached", "--quiet", check=False).code != 0:
+    made = git.run(path, "commit", "--quiet", "--no-verify", "-F", "-", input=message, check=False)
+    if made.code != 0 and git.run(path, "diff", "--cached", "--quiet", check=False).code != 0:
+        # Something is staged, so the commit did not fail for want of changes: say why.
         git.run(path, "commit", "--quiet", "--no-verify", "-F", "-", input=message)
     return git.out(path, "rev-parse", "HEAD")
 

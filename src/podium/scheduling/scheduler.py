@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from contextlib import closing
 from dataclasses import dataclass, field
 from functools import reduce
 from itertools import compress
@@ -184,13 +185,23 @@ class Schedule:
         if free <= 0:
             return []
         working = [i for i in held if self._view.state[i] != LANDING]
+        with closing(self._view.by_rank()) as ranks:  # closing puts back what was read
+            return self._choose(state, ranks, free, working, landing)
+
+    def _choose(
+        self,
+        state: SchedState,
+        ranks: Iterable[int],
+        free: int,
+        working: list[int],
+        landing: list[int],
+    ) -> list[Start]:
+        """Ready tasks taken in rank order while they fit."""
         limits = _Limits(state, self, working)
         files = reduce(Footprint.plus, map(self._footprint, working), NOTHING)
         chosen: list[Start] = []
-        ready = list(self._view.ready)
-        heapq.heapify(ready)
-        while ready and len(chosen) < free:
-            i = self.order[heapq.heappop(ready)]
+        for rank in ranks:
+            i = self.order[rank]
             mine = self._footprint(i)
             if (limits.active and not limits.admit(i)) or mine.overlaps(files):
                 continue
@@ -200,6 +211,8 @@ class Schedule:
             files = files.plus(mine)
             if limits.active:
                 limits.take(i)
+            if len(chosen) == free:
+                break
         return chosen
 
     def _clashes_landing(self, i: int, landing: list[int]) -> bool:
@@ -267,6 +280,9 @@ class _View:
         self.unmerged = [len(d) for d in plan.deps]  # dependencies not merged
         self.bad = [0] * len(plan.tasks)  # dependencies failed, blocked or cancelled
         self.ready = {plan.rank[i] for i, n in enumerate(self.unmerged) if n == 0}  # by rank
+        # The ready ranks as a heap, read in order without a sort of the whole set per
+        # decision; a rank no longer ready stays in it until it comes up, then is dropped.
+        self.heap = sorted(self.ready)
         self.blockable: set[int] = set()  # pending tasks behind a bad dependency
         self.busy: set[int] = set()
         self._keys: tuple[str, ...] = ()
@@ -304,11 +320,30 @@ class _View:
             self.busy.discard(i)
         self._refresh(i)
 
+    def by_rank(self) -> Generator[int, None, None]:
+        """The ready ranks, smallest first; each costs a heap step, so a decision that stops
+        after a few reads a few, however many tasks are ready."""
+        heap, ready = self.heap, self.ready
+        seen: list[int] = []
+        if len(heap) > 2 * len(ready) + 64:  # mostly ranks that are no longer ready
+            heap[:] = sorted(ready)
+        try:
+            while heap:
+                rank = heapq.heappop(heap)
+                if rank in ready and (not seen or seen[-1] != rank):  # a stale or twin entry
+                    seen.append(rank)
+                    yield rank
+        finally:  # what was read and is still ready goes back, whether or not all was read
+            for rank in seen:
+                heapq.heappush(heap, rank)
+
     def _refresh(self, i: int) -> None:
         pending = self.state[i] == PENDING
         rank = self.plan.rank[i]
         if pending and not self.unmerged[i]:
-            self.ready.add(rank)
+            if rank not in self.ready:
+                self.ready.add(rank)
+                heapq.heappush(self.heap, rank)
         else:
             self.ready.discard(rank)
         if pending and self.bad[i]:
