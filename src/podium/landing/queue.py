@@ -6,11 +6,11 @@ is split in two and each half tried again (first half first), down to the single
 breaks the build, which alone fails. Nothing untested is ever published.
 
 The queue waits for a batch to fill only when that can pay: there are gates to share and
-another task is about to come (its agent just finished, or its checks are running). A member
-that was built on a tree about to land (a speculative dependent) is asked about first
-(`verdict`): it goes in only after what its tree contained has landed, earlier or earlier in
-the same batch; if that will never land, its outcome is "stale" and it is tried again from
-the real target.
+another task is about to come (its checks are running, or its agent finished or is due to).
+A member that was built on a tree about to land (a speculative dependent) is asked about
+first (`verdict`): it goes in only after what its tree contained has landed, earlier or
+earlier in the same batch; if that will never land, its outcome is "stale" and it is tried
+again from the real target.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ back is recorded, and the task goes on to verification or back to pending (or fa
 from __future__ import annotations
 
 import asyncio
+import statistics
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
@@ -43,6 +46,8 @@ class AttemptPhase:
         self.discarding: dict[str, str] = {}  # task -> why its attempt is thrown away
         self.discard: Discard | None = None
         self.finishing: set[str] = set()  # tasks whose agent is done, not yet verifying
+        self.since: dict[str, float] = {}  # tasks whose attempt is under way -> its start
+        self.took: deque[float] = deque(maxlen=32)  # how long the last attempts' agents ran
 
     def stop(self, task_id: str) -> asyncio.Event:
         stop = self.stops.setdefault(task_id, asyncio.Event())
@@ -81,10 +86,12 @@ class AttemptPhase:
         await self._carry(att, self._request(att, ""), verify)
 
     async def _carry(self, att: Attempt, request: AttemptRequest, verify: Verify) -> None:
+        self.since[att.task.id] = time.monotonic()
         try:
             result = await self.executor.run(request, self._hooks(att))
         finally:
             self.finishing.discard(att.task.id)  # verifying from here on, with no await between
+            self.since.pop(att.task.id, None)
         why = self.discarding.pop(att.task.id, None)  # else the merge queue finds it stale
         self._after_agent(att, result)
         if result.failure is not None:
@@ -126,7 +133,21 @@ class AttemptPhase:
             self.store.update_attempt(run_id, task_id, n, pid=pid, pid_start=start)
             faults.point("agent-spawned")
 
-        return Hooks(self.stop(task_id), on_model, on_spawn, lambda: self.finishing.add(task_id))
+        def on_exit() -> None:
+            self.finishing.add(task_id)
+            if task_id in self.since:
+                self.took.append(time.monotonic() - self.since[task_id])
+
+        return Hooks(self.stop(task_id), on_model, on_spawn, on_exit)
+
+    def due(self) -> int:
+        """Attempts under way that should end about now: they have run about as long as the
+        run's agents usually take (the merge queue waits a moment for them to join a batch)."""
+        if not self.took:
+            return 0
+        usual = 0.9 * statistics.median(self.took)
+        now = time.monotonic()
+        return sum(1 for t, start in self.since.items() if now - start >= usual)
 
     def _after_agent(self, att: Attempt, result: AttemptResult) -> None:
         self.stops.pop(att.task.id, None)

@@ -99,7 +99,9 @@ class Engine:
         queue = MergeQueue(
             self.lander.merge_ctx, base, config.batch, config.batch_wait, self._record_batch
         )
-        queue.busy_upstream = lambda: len(self.lander.verifying) + len(self.attempts.finishing)
+        queue.busy_upstream = lambda: (
+            len(self.lander.verifying) + len(self.attempts.finishing) + self.attempts.due()
+        )
         queue.verdict = self.spec.verdict
         self.lander.queue = queue
         server = asyncio.create_task(queue.serve())
