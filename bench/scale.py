@@ -57,6 +57,7 @@ ROUNDS = 1 if QUICK else 3  # information only: the large run measured further o
 FILES = 200
 TIME_TARGET = 1.10
 CPU_TARGET = 1.2
+STALL = 120  # seconds without a task merged (start-up included): the run is stuck
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -145,7 +146,7 @@ def coordinator_cpu(
         start_new_session=True,  # its own process group, so the whole of it can be stopped
     )
     seen: list[float] = []
-    last = 0.0
+    last, count, moved = 0.0, -1, time.monotonic()
     try:
         while len(seen) < len(marks):
             cpu = cpu_seconds(proc.pid)
@@ -153,6 +154,10 @@ def coordinator_cpu(
                 raise SystemExit(f"podium run of {n} tasks ended before {marks[len(seen)]} merged")
             last = cpu
             done = merged(db) if db.exists() else 0
+            if done != count:
+                count, moved = done, time.monotonic()
+            elif time.monotonic() - moved > STALL:
+                raise SystemExit(f"podium run of {n} tasks: no task merged in {STALL} s")
             while len(seen) < len(marks) and done >= marks[len(seen)]:
                 seen.append(last)
             time.sleep(0.02)
