@@ -7,6 +7,7 @@ from pathlib import Path
 
 from podium.config import Config
 from podium.errors import PodiumError
+from podium.landing import merge
 from podium.runs.worktrees import (
     branch_name,
     commit_leftovers,
@@ -99,3 +100,44 @@ def test_parallel_attempts_create_and_remove_worktrees_at_once(tmp_path: Path) -
     assert errors == []
     listed = git(repo, "worktree", "list", "--porcelain").count("worktree ")
     assert listed == 1 + 8 * 15  # the repository itself and the attempts not removed
+
+
+def test_the_merge_queue_asks_where_the_target_is_while_worktrees_come_and_go(
+    tmp_path: Path,
+) -> None:
+    """`git worktree list` (is the target checked out?) runs while attempts add and remove
+    worktrees in other threads: it must never read one half-written (that error killed the
+    merge queue and left the run waiting forever)."""
+    repo, config = setup_repo(tmp_path)
+    errors: list[str] = []
+    done = threading.Event()
+
+    def churn(n: int) -> None:
+        try:
+            for k in range(25):
+                task = f"c{n}-{k}"
+                path = worktree_path(repo, "r1", task, 1)
+                create_worktree(repo, path, branch_name("r1", task, 1), "main", config)
+                remove_worktree(repo, path)
+        except PodiumError as exc:
+            errors.append(str(exc))
+
+    def ask() -> None:
+        while not done.is_set():
+            try:
+                assert merge.target_checkout(repo, "main") == repo
+            except PodiumError as exc:
+                errors.append(str(exc))
+
+    askers = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in askers:
+        thread.start()
+    workers = [threading.Thread(target=churn, args=(n,)) for n in range(8)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    done.set()
+    for thread in askers:
+        thread.join()
+    assert errors == []

@@ -230,7 +230,7 @@ def prepare_gate_dir(ctx: MergeContext, commit: str) -> None:
 def publish(ctx: MergeContext, old: str, new: str, gates: tuple[CheckResult, ...]) -> MergeOutcome:
     """Move the target from old to new (compare-and-swap); bring a checkout of it along."""
     ref = f"refs/heads/{ctx.target}"
-    checkout = git.checked_out_at(ctx.repo, ctx.target)
+    checkout = target_checkout(ctx.repo, ctx.target)
     if checkout is not None and not clean_for(ctx.repo, checkout, old, new):
         return MergeOutcome(
             "dirty",
@@ -244,6 +244,14 @@ def publish(ctx: MergeContext, old: str, new: str, gates: tuple[CheckResult, ...
         git.run(checkout, "read-tree", "-m", "-u", old, new, check=False)
         faults.point("checkout-synced")
     return MergeOutcome("merged", commit=new, detail=unverified(gates), gates=gates)
+
+
+def target_checkout(repo: Path, target: str) -> Path | None:
+    """The worktree that has the target checked out, if any. Asked while no attempt's
+    worktree is being added or removed: `git worktree list` fails on a half-written one
+    ("failed to read .git/worktrees/X/locked"), and the merge queue would die of it."""
+    with WORKTREE_LOCK:
+        return git.checked_out_at(repo, target)
 
 
 MANY_PATHS = 2_000  # past this, look at the whole checkout rather than name each path
