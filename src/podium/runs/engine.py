@@ -106,7 +106,7 @@ class Engine:
         self.lander.queue = queue
         server = asyncio.create_task(queue.serve())
         try:
-            await self._loop()
+            await self._loop(server)
         finally:
             server.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -129,7 +129,7 @@ class Engine:
     def _record_batch(self, kind: str, data: dict[str, object]) -> None:
         self.store.add_event(self.s.run_id, None, self.clock(), kind, data)
 
-    async def _loop(self) -> None:
+    async def _loop(self, server: asyncio.Task[None]) -> None:
         busy = {task: asyncio.create_task(phase()) for task, phase in self.resumed.items()}
         self.live = busy.keys()  # a live view: tasks with an attempt under way
         while True:
@@ -149,8 +149,12 @@ class Engine:
                 continue
             moved = asyncio.ensure_future(self.moved.wait())
             done, _ = await asyncio.wait(
-                [*busy.values(), moved], timeout=POLL, return_when=asyncio.FIRST_COMPLETED
+                [*busy.values(), moved, server],
+                timeout=POLL,
+                return_when=asyncio.FIRST_COMPLETED,
             )
+            if server.done():  # the merge queue died: say why rather than wait forever
+                raise RuntimeError("the merge queue stopped") from server.exception()
             moved.cancel()
             self.moved.clear()
             for task_id in [t for t, job in busy.items() if job in done]:
