@@ -71,6 +71,16 @@ def test_a_rename_counts_as_a_delete_and_an_add(calc_repo: Path) -> None:
         "notes with space.txt",
         "settings.py",
     ]
+    # One process for the files (renames followed) and the -U0 patch the audit reads.
+    diff = git.diff(calc_repo, base, head, patch=True)
+    assert diff.files == (
+        ("R", "settings.py", "config.py"),
+        ("A", None, "notes with space.txt"),
+    )
+    assert diff.paths == sorted(git.changed_files(calc_repo, base, head))
+    assert "+++ b/notes with space.txt\t\n@@ -0,0 +1 @@\n+x" in diff.patch
+    assert git.diff(calc_repo, base, head).patch == ""
+    assert git.diff(calc_repo, head, head, patch=True) == git.Diff(())
 
 
 def test_dirty_files_are_tracked_changes_only(calc_repo: Path) -> None:
@@ -85,6 +95,16 @@ def test_the_worktree_that_has_a_branch_checked_out(calc_repo: Path, tmp_path: P
     assert git.checked_out_at(calc_repo, "feature") == other
     assert git.checked_out_at(calc_repo, "main") == calc_repo
     assert git.checked_out_at(calc_repo, "gone") is None
+    # Read from the HEAD files, without a process: a branch no HEAD names is not checked out.
+    assert git.may_be_checked_out(calc_repo, "feature")
+    assert git.may_be_checked_out(other, "main")  # asked from a linked worktree too
+    assert not git.may_be_checked_out(calc_repo, "gone")
+    sh(other, "checkout", "-q", "--detach")
+    assert not git.may_be_checked_out(calc_repo, "feature")
+    # A HEAD file that is neither a branch nor a commit (half written): ask git.
+    head = calc_repo / ".git" / "worktrees" / "wt" / "HEAD"
+    head.write_text("ref: refs/he")
+    assert git.may_be_checked_out(calc_repo, "gone")
 
 
 def branches(repo: Path, ours: dict[str, str], theirs: dict[str, str]) -> tuple[str, str]:

@@ -47,13 +47,19 @@ def test_leftovers_are_committed_without_shared_or_copied_files(tmp_path: Path) 
     wt = create_worktree(repo, repo / ".podium/worktrees/r1/t-a1", "podium/r1/t/a1", base, config)
     (wt.path / "new.txt").write_text("new\n")
     (wt.path / "a.txt").write_text("changed\n")
-    head = commit_leftovers(wt.path, "t\n\nPodium-Task: r1/t\n")
-    assert head != base
+    git(wt.path, "-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qam", "agent's own")
+    (wt.path / "new.txt").write_text("new\n")
+    head, log = commit_leftovers(wt.path, "t\n\nPodium-Task: r1/t\n", base)
+    assert head == git(wt.path, "rev-parse", "HEAD") != base
+    assert log == "- agent's own\n- t"  # the subjects since the base, oldest first
     files = git(repo, "diff", "--name-only", base, head).split()
     assert files == ["a.txt", "new.txt"]
     assert git(repo, "log", "-1", "--format=%(trailers:key=Podium-Task,valueonly)", head) == "r1/t"
     # Nothing left: a second call commits nothing.
-    assert commit_leftovers(wt.path, "again\n") == head
+    assert commit_leftovers(wt.path, "again\n", base) == (head, log)
+    # An agent that reset its branch behind the base: its HEAD, and no commits of its own.
+    git(wt.path, "reset", "-q", "--hard", f"{base}")
+    assert commit_leftovers(wt.path, "again\n", head) == (base, "")
 
 
 def test_setup_command_failure_is_reported(tmp_path: Path) -> None:

@@ -100,10 +100,79 @@ def changed_files(repo: Path, base: str, head: str) -> list[str]:
     return [p for p in text.split("\0") if p]
 
 
+@dataclass(frozen=True)
+class Diff:
+    """What changed between two commits, renames followed: (status letter, path on the
+    base or None, path on the head or None) per file, and the `-U0` patch when asked."""
+
+    files: tuple[tuple[str, str | None, str | None], ...]
+    patch: str = ""
+
+    @property
+    def paths(self) -> list[str]:
+        """Every changed path on either side (a rename counts as delete + add)."""
+        out: dict[str, None] = {}
+        for _, old, new in self.files:
+            out.update({p: None for p in (old, new) if p})
+        return sorted(out)
+
+
+def diff(repo: Path, base: str, head: str, patch: bool = False) -> Diff:
+    """The files changed from base to head, and with `patch` their `-U0` patch, in one
+    process: `--raw -z` entries, then (after an empty field) the patch text."""
+    args = ["diff", "--raw", "-z", "-M", "--no-ext-diff"]
+    if patch:
+        args += ["-p", "-U0"]
+    text = run(repo, "-c", "core.quotePath=false", *args, base, head, "--").out
+    raw, _, rest = text.partition("\0\0") if patch else (text, "", "")
+    return Diff(_raw_files(raw.split("\0")), rest)
+
+
+def _raw_files(fields: list[str]) -> tuple[tuple[str, str | None, str | None], ...]:
+    """`git diff --raw -z` fields -> (status, path on the base, path on the head)."""
+    found: list[tuple[str, str | None, str | None]] = []
+    i = 0
+    while i + 1 < len(fields) and fields[i].startswith(":"):
+        status = fields[i].split()[-1][0]
+        if status in "RC":
+            old = fields[i + 1] if status == "R" else None
+            found.append((status, old, fields[i + 2]))
+            i += 3
+            continue
+        path = fields[i + 1]
+        found.append((status, None if status == "A" else path, None if status == "D" else path))
+        i += 2
+    return tuple(found)
+
+
 def dirty_files(worktree: Path) -> list[str]:
     """Tracked files with uncommitted changes (untracked files are not counted)."""
     text = run(worktree, "status", "--porcelain", "--untracked-files=no", "-z").out
     return [entry[3:] for entry in text.split("\0") if len(entry) > 3]
+
+
+_commons: dict[Path, Path] = {}  # repository -> its common dir, which never changes
+
+
+def may_be_checked_out(repo: Path, branch: str) -> bool:
+    """False when no worktree of the repository has `branch` checked out, read from their
+    HEAD files without a process; True when one names it, or when a HEAD file is not a plain
+    branch or commit (being written, or another ref storage): then ask `checked_out_at`."""
+    if repo not in _commons:
+        _commons[repo] = common_dir(repo)
+    common = _commons[repo]
+    want = f"ref: refs/heads/{branch}"
+    for head in [common / "HEAD", *(common / "worktrees").glob("*/HEAD")]:
+        try:
+            text = head.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            return True
+        plain = text.startswith("ref: refs/heads/") or (
+            len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
+        )
+        if text == want or not plain or text.endswith("/.invalid"):
+            return True
+    return False
 
 
 def checked_out_at(repo: Path, branch: str) -> Path | None:

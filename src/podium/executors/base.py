@@ -42,6 +42,7 @@ class AttemptResult:
     outcome: Outcome | None  # None when the worktree's set-up failed before the agent ran
     failure: str | None  # why the attempt produced no work to verify; None when it did
     head: str = ""  # the branch's head commit when it did
+    log: str | None = None  # "- subject" of its commits since the base, oldest first, if read
 
 
 @dataclass

@@ -46,11 +46,11 @@ class LocalExecutor:
         failure = outcome.reason or _judge(self.repo, request, outcome)
         if failure is not None:
             return AttemptResult(outcome, failure)
-        head = await asyncio.to_thread(
-            worktrees.commit_leftovers, request.worktree, request.message
+        head, log = await asyncio.to_thread(
+            worktrees.commit_leftovers, request.worktree, request.message, request.base
         )
         faults.point("leftovers-committed")
-        return AttemptResult(outcome, None, head)
+        return AttemptResult(outcome, None, head, log)
 
     async def _run_agent(self, request: AttemptRequest, hooks: Hooks) -> runner.Outcome:
         task, n, config = request.task, request.n, request.config

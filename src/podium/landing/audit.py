@@ -66,15 +66,21 @@ def active(task: Task, against: Against, part: Part = "all") -> set[str]:
 
 
 def audit(
-    task: Task, worktree: Path, against: Against, timeout: float, part: Part = "all"
+    task: Task,
+    worktree: Path,
+    against: Against,
+    timeout: float,
+    part: Part = "all",
+    diff: git.Diff | None = None,
 ) -> Audit:
     """Every evasion the attempt at `worktree` commits against its base, judged; `part`
-    keeps to the detectors that read the diff ("fast") or to those that run tests ("slow")."""
+    keeps to the detectors that read the diff ("fast") or to those that run tests ("slow").
+    `diff` is the attempt's, with its patch, when the caller has already read it."""
     policy = against.config.janitor.policy
     active_kinds = active(task, against, part)
     if not active_kinds:
         return Audit(CheckResult(NAME, True), ())
-    changes = read_changes(worktree, against.base)
+    changes = read_changes(worktree, against.base, diff)
     found = detect(task, changes, against) if part != "slow" else []
     if "remove-tests" in active_kinds:
         found = removed(worktree, against, timeout) + found
@@ -100,14 +106,14 @@ def detect(task: Task, changes: Sequence[Change], against: Against) -> list[Find
     return out
 
 
-def read_changes(worktree: Path, base: str) -> list[Change]:
-    """The attempt's changed files (renames followed), with text where the detectors read it."""
-    quiet = ("-c", "core.quotePath=false")
-    names = git.out(worktree, *quiet, "diff", "--name-status", "-M", "-z", base, "HEAD")
-    diff = git.out(worktree, *quiet, "diff", "-U0", "-M", "--no-ext-diff", base, "HEAD")
-    added = evasions.added_lines(diff)
+def read_changes(worktree: Path, base: str, diff: git.Diff | None = None) -> list[Change]:
+    """The attempt's changed files (renames followed), with text where the detectors read it;
+    `diff` (base to the worktree's HEAD, with its patch) when already read."""
+    if diff is None:
+        diff = git.diff(worktree, base, "HEAD", patch=True)
+    added = evasions.added_lines(diff.patch)
     out = []
-    for old, new in _pairs(names.split("\0")):
+    for _, old, new in diff.files:
         path = new or old or ""
         readable = Path(path).suffix in evasions.CODE or Path(path).name in READ
         out.append(
@@ -119,22 +125,6 @@ def read_changes(worktree: Path, base: str) -> list[Change]:
                 added.get(path, {}),
             )
         )
-    return out
-
-
-def _pairs(fields: list[str]) -> list[tuple[str | None, str | None]]:
-    """`git diff --name-status -z` fields -> (path on the base, path on the attempt)."""
-    out: list[tuple[str | None, str | None]] = []
-    i = 0
-    while i < len(fields) and fields[i]:
-        status = fields[i][0]
-        if status in "RC":
-            out.append((fields[i + 1] if status == "R" else None, fields[i + 2]))
-            i += 3
-            continue
-        path = fields[i + 1]
-        out.append((None if status == "A" else path, None if status == "D" else path))
-        i += 2
     return out
 
 

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from podium import git
 from podium.landing.audit import Against as Against
-from podium.landing.audit import Part, audit
+from podium.landing.audit import Part, active, audit
 from podium.landing.commands import CheckResult, run_command
 from podium.plans import globs
 from podium.plans.model import Check, Task
@@ -60,10 +61,12 @@ def verify(
     timeout: float,
     against: Against | None = None,
     part: Part = "all",
+    diff: git.Diff | None = None,
 ) -> Report:
     """Everything a finished attempt must pass before it may enter the merge queue;
     `against` (its base) adds the evasion audit (docs/verification.md), all of it or the
-    `part` that only reads the diff (the rest is `landing_checks`)."""
+    `part` that only reads the diff (the rest is `landing_checks`); `diff` is the attempt's
+    diff with its patch, when already read (`git.diff`)."""
     if not changed:
         return Report((CheckResult("changes", False, "the agent changed no files"),))
     results: list[CheckResult] = []
@@ -76,15 +79,22 @@ def verify(
         else:
             warnings.append(detail)
     if against is not None:
-        found = audit(task, worktree, against, timeout, part)
+        found = audit(task, worktree, against, timeout, part, diff)
         if part == "fast" and not found.result.ok:  # refused anyway: name every evasion now
-            found = audit(task, worktree, against, timeout)
+            found = audit(task, worktree, against, timeout, "all", diff)
         results += [found.result] if found.result.detail else []  # only when it found some
         warnings += found.warnings
     results += [run_check(c, worktree, timeout) for c in task.checks]
     if all(r.ok for r in results):
         results += run_gates(gates, worktree, timeout)
     return Report(tuple(results), tuple(warnings))
+
+
+def read_diff(task: Task, repo: Path, base: str, head: str, against: Against | None) -> git.Diff:
+    """The attempt's diff, with its patch when the audit will read it: one git process for
+    the changed files and the evasion detectors both."""
+    patch = against is not None and bool(active(task, against, "all"))
+    return git.diff(repo, base, head, patch)
 
 
 def landing_checks(task: Task, worktree: Path, against: Against, timeout: float) -> Report:

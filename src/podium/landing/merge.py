@@ -247,9 +247,12 @@ def publish(ctx: MergeContext, old: str, new: str, gates: tuple[CheckResult, ...
 
 
 def target_checkout(repo: Path, target: str) -> Path | None:
-    """The worktree that has the target checked out, if any. Asked while no attempt's
-    worktree is being added or removed: `git worktree list` fails on a half-written one
-    ("failed to read .git/worktrees/X/locked"), and the merge queue would die of it."""
+    """The worktree that has the target checked out, if any. When a HEAD file names it,
+    asked while no attempt's worktree is being added or removed: `git worktree list` fails
+    on a half-written one ("failed to read .git/worktrees/X/locked"), and the merge queue
+    would die of it."""
+    if not git.may_be_checked_out(repo, target):
+        return None
     with WORKTREE_LOCK:
         return git.checked_out_at(repo, target)
 

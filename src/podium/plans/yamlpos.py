@@ -61,8 +61,21 @@ def plan_error(errors: Sequence[str], shown: int = 40) -> PlanError:
 
 
 def load_yaml(text: str, source: str) -> tuple[Any, Positions]:
-    """Parse one YAML document; a syntax error or a repeated key raises a located PlanError."""
-    loader = yaml.SafeLoader(text)
+    """Parse one YAML document; a syntax error or a repeated key raises a located PlanError.
+
+    With libyaml's parser when PyYAML has it (about 10x faster on a large plan); a document
+    it refuses is parsed again by the pure one, whose messages are the ones we show."""
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None:
+        try:
+            return _load(fast, text, source)
+        except PlanError:
+            pass
+    return _load(yaml.SafeLoader, text, source)
+
+
+def _load(kind: Any, text: str, source: str) -> tuple[Any, Positions]:
+    loader = kind(text)
     try:
         node = loader.get_single_node()
         index = _Index(source)

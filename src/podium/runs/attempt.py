@@ -98,7 +98,7 @@ class AttemptPhase:
             self.book.finish_attempt(att, result.outcome, "agent_failed", result.failure)
             await self._after_failure(att, result, why)
             return
-        att = Attempt(att.task, att.n, att.path, att.base, result.head)
+        att = Attempt(att.task, att.n, att.path, att.base, result.head, result.log)
         self.book.finish_attempt(att, result.outcome, "finished", "")
         faults.point("attempt-finished")
         await verify(att)

@@ -61,7 +61,9 @@ class Lander:
 
     async def _check(self, att: Attempt) -> None:
         run_id, repo, task, config = self.s.run_id, self.s.repo, att.task, self.s.config
-        changed = await asyncio.to_thread(git.changed_files, repo, att.base, att.head)
+        against = self.against(att)
+        diff = await asyncio.to_thread(janitor.read_diff, task, repo, att.base, att.head, against)
+        changed = diff.paths
         gates = self.s.gates if config.gate_attempts else ()
         report = await asyncio.to_thread(
             janitor.verify,
@@ -71,8 +73,9 @@ class Lander:
             gates,
             config.ownership,
             config.wall_timeout,
-            self.against(att),
+            against,
             "fast",  # the detectors that run tests: in land(), while it waits in the queue
+            diff,
         )
         faults.point("checks-run")
         for warning in report.warnings:
@@ -102,7 +105,9 @@ class Lander:
         try:
             checks = await self._landing_checks(att)
             if checks.ok:
-                body = await asyncio.to_thread(merge.attempt_log, repo, att.base, att.head)
+                body = att.log
+                if body is None:  # resumed, or from a worker: not read with its head
+                    body = await asyncio.to_thread(merge.attempt_log, repo, att.base, att.head)
                 who = identity(self.s.plan.name, self.s.plan.task(task.id))
                 message = merge.trailer_message(task.goal, body, run_id, task.id, att.n, who)
                 self.verifying.pop(task.id, None)  # counted as on its way to the queue till now

@@ -37,3 +37,4 @@ class Attempt:
     path: Path
     base: str
     head: str = ""
+    log: str | None = None  # "- subject" of its own commits, oldest first; None: not read yet

@@ -99,8 +99,9 @@ def run_setup(path: Path, config: Config, timeout: float) -> str | None:
     return None
 
 
-def commit_leftovers(path: Path, message: str) -> str:
-    """Commit whatever the agent left uncommitted; return the worktree's HEAD.
+def commit_leftovers(path: Path, message: str, base: str) -> tuple[str, str]:
+    """Commit whatever the agent left uncommitted; return the worktree's HEAD and the
+    subjects of its commits since `base` ("- subject" lines, oldest first).
 
     Shared and copied files stay out: ignore_local_files listed them in info/exclude.
     """
@@ -109,7 +110,12 @@ def commit_leftovers(path: Path, message: str) -> str:
     if made.code != 0 and git.run(path, "diff", "--cached", "--quiet", check=False).code != 0:
         # Something is staged, so the commit did not fail for want of changes: say why.
         git.run(path, "commit", "--quiet", "--no-verify", "-F", "-", input=message)
-    return git.out(path, "rev-parse", "HEAD")
+    # One process for both: the walk starts at HEAD alone, so HEAD is its first line.
+    lines = git.out(path, "log", "--format=%H %s", "HEAD", f"^{base}", "--").splitlines()
+    if not lines:  # HEAD is the base, or behind it (the agent reset its branch)
+        return git.out(path, "rev-parse", "HEAD"), ""
+    log = "\n".join(f"- {line.partition(' ')[2]}" for line in reversed(lines))
+    return lines[0].split(" ", 1)[0], log.strip()
 
 
 def remove_worktree(repo: Path, path: Path) -> None:
