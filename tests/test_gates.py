@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from podium.landing import testids
 from podium.landing.gates import GateRun, failing_tests, is_pytest, mode, no_worse, run_gate
 from podium.landing.janitor import CheckResult
 
@@ -93,3 +94,53 @@ def test_strict_gates_and_a_green_baseline_allow_no_failure() -> None:
     assert not no_worse(red, gate_run(False, 1, {"t::old"}), "strict", "pytest -q").ok
     assert not no_worse(red, gate_run(True, 0, set()), "auto", "pytest -q").ok
     assert not no_worse(red, None, "auto", "pytest -q").ok
+
+
+TESTS = """import os
+import subprocess
+import sys
+
+import pytest
+
+
+class TestBox:
+    @pytest.mark.parametrize("n", [1, 2])
+    def test_in_a_class(self, n):
+        assert n
+
+
+def test_children_get_the_gates_own_environment():
+    assert "PODIUM_TEST_IDS" not in os.environ
+    child = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.environ.get('PYTEST_PLUGINS', '-'))"],
+        capture_output=True, text=True, check=True,
+    )
+    assert "podium_test_ids" not in child.stdout
+    assert os.environ.get("PYTHONPATH", "") == os.environ.get("WAS_PYTHONPATH", "")
+"""
+
+
+def test_a_pytest_gate_lists_the_tests_it_collected(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The merge queue's screen reads the tree's test ids from the gate's own run: the same
+    ids a separate `--collect-only` lists, and no test or child process sees podium's hook."""
+    from podium.config import Config
+    from podium.landing.audit import Against, collect, collect_argv
+
+    (tmp_path / "test_box.py").write_text(TESTS)
+    (tmp_path / "test_more.py").write_text("def test_more():\n    pass\n")
+    monkeypatch.setenv("WAS_PYTHONPATH", "elsewhere")
+    monkeypatch.setenv("PYTHONPATH", "elsewhere")
+    out = tmp_path / "ids"
+    run = run_gate(PYTEST, tmp_path, 120, ids=out)
+    assert run.result.ok, run.result.detail
+    argv = collect_argv(Against(tmp_path, "HEAD", (PYTEST,), Config()))
+    assert argv is not None
+    listed = collect(argv, tmp_path, 120)
+    assert testids.read(out) == listed and len(listed) == 4
+    assert "test_box.py::TestBox::test_in_a_class[2]" in listed
+    # A gate asked for no ids writes none; a gate that ran nothing lists nothing.
+    out.unlink()
+    assert run_gate(PYTEST, tmp_path, 120).result.ok and testids.read(out) is None
+    assert testids.read(tmp_path / "never-written") is None

@@ -102,3 +102,22 @@ def test_local_changes_elsewhere_are_carried(tmp_path: Path) -> None:
     (repo / "g.txt").write_text("mine\n")
     assert merge_commit(ctx(repo), one, msg("one")).status == "merged"
     assert (repo / "g.txt").read_text() == "mine\n" and (repo / "f.txt").read_text() == "one\n"
+
+
+def test_the_screen_takes_the_merged_trees_test_ids_from_the_gates_run(tmp_path: Path) -> None:
+    """A tree about to land may not lose tests; its ids come from the pytest gate's own run,
+    so only the first base is collected on its own (a `--collect-only` per merge before)."""
+    starts = tmp_path / "starts.log"
+    conftest = f"import sys\nopen({str(starts)!r}, 'a').write(' '.join(sys.argv) + '\\n')\n"
+    tests = "def test_one():\n    pass\n\n\ndef test_two():\n    pass\n"
+    repo = make_repo(tmp_path / "r", {"conftest.py": conftest, "test_a.py": tests})
+    one = branch_with(repo, "one", {"f.txt": "one\n"})
+    two = branch_with(repo, "two", {"test_a.py": "def test_one():\n    pass\n"})
+    c = ctx(repo, (f"{PYTHON} -m pytest -q -p no:cacheprovider",))
+    assert merge_commit(c, one, msg("one")).status == "merged"
+    result = merge_commit(c, two, msg("two"))
+    assert result.status == "gates_failed"
+    assert "remove-tests: test_a.py" in result.detail and "test_a.py::test_two" in result.detail
+    runs = starts.read_text().splitlines()
+    assert len([r for r in runs if "--collect-only" in r]) == 1  # the first merge's base
+    assert len([r for r in runs if "--collect-only" not in r]) == 2  # a gate run per merge

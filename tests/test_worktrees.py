@@ -39,6 +39,11 @@ def test_worktree_shares_heavy_folders_and_copies_files(tmp_path: Path) -> None:
     assert (wt.path / ".env").read_text() == "SECRET=1\n" and not (wt.path / ".env").is_symlink()
     assert not (wt.path / "node_modules").exists()  # absent in the repo: nothing to share
     assert git(repo, "status", "--porcelain") == ""  # .podium/ and the shared names are ignored
+    # Checked out after the add (with more than one slot): the same files, nothing to commit.
+    lazy = create_worktree(repo, repo / ".podium/worktrees/r1/u-a1", "u", base, config, True)
+    assert (lazy.path / "a.txt").read_text() == "a\n" and (lazy.path / ".venv").is_symlink()
+    assert git(lazy.path, "status", "--porcelain") == ""
+    assert git(lazy.path, "rev-parse", "HEAD") == base
 
 
 def test_leftovers_are_committed_without_shared_or_copied_files(tmp_path: Path) -> None:
@@ -91,10 +96,13 @@ def test_parallel_attempts_create_and_remove_worktrees_at_once(tmp_path: Path) -
         start.wait()  # all at once
         try:
             path = worktree_path(repo, "r1", task, 1)
-            create_worktree(repo, path, branch_name("r1", task, 1), "main", config)
+            # Half of them check out after the add, beside the others' adds.
+            parallel = int(task.rpartition("-")[2]) % 2 == 1
+            create_worktree(repo, path, branch_name("r1", task, 1), "main", config, parallel)
+            assert git(path, "status", "--porcelain") == ""
             if task.endswith("-0"):
                 remove_worktree(repo, path)
-        except PodiumError as exc:
+        except (PodiumError, AssertionError) as exc:
             errors.append(str(exc))
 
     for round in range(8):

@@ -193,7 +193,7 @@ def parse_plan(text: str, source: str = "<string>") -> Plan:
     from podium.agents import registry
     from podium.plans.loading import parse_plan as parse
 
-    return parse(text, source, agents=registry.names())
+    return parse(text, source, agents=registry.known())
 
 
 def ensure_idle(repo: Path) -> None:

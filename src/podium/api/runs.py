@@ -44,12 +44,12 @@ def open_store(repo: Path) -> Store:
 
 def read_plan(repo: Path, path: Path, agent: str | None = None) -> Plan:
     """The plan with each task's agent settled (docs/failures.md, "Agents by role")."""
-    return assign_agents(repo, load_plan(path, agents=registry.names(), default_agent=agent))[0]
+    return assign_agents(repo, load_plan(path, agents=registry.known(), default_agent=agent))[0]
 
 
 def agent_choices(repo: Path, path: Path, agent: str | None = None) -> tuple[assign.Choice, ...]:
     """Which agent each task of the plan file will use, and why (`podium run --dry-run`)."""
-    return assign_agents(repo, load_plan(path, agents=registry.names(), default_agent=agent))[1]
+    return assign_agents(repo, load_plan(path, agents=registry.known(), default_agent=agent))[1]
 
 
 def assign_agents(repo: Path, plan: Plan) -> tuple[Plan, tuple[assign.Choice, ...]]:
@@ -256,7 +256,7 @@ def setup_of(repo: Path, store: Store, run: RunRow, routing: str = "cascade") ->
     """A stored run's set-up, as it was started (the plan is the copy kept in the store)."""
     from podium.runs.setup import RunSetup
 
-    plan = parse_plan(run.plan_text, f"run {run.id}", agents=registry.names())
+    plan = parse_plan(run.plan_text, f"run {run.id}", agents=registry.known())
     kinds = [e.data["kind"] for e in store.events(run.id) if e.kind == "run.executor"]
     return RunSetup(
         repo,

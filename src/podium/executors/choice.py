@@ -11,7 +11,7 @@ from podium.executors.base import Executor
 INSTALL = "pip install 'podium[temporal]'"
 
 
-def executor_for(repo: Path, config: Config) -> Executor:
+def executor_for(repo: Path, config: Config, slots: int = 1) -> Executor:
     if config.executor.kind == "temporal":
         check_installed()
         from podium.executors.temporal import TemporalExecutor
@@ -19,7 +19,7 @@ def executor_for(repo: Path, config: Config) -> Executor:
         return TemporalExecutor(repo, config)
     from podium.executors.local import LocalExecutor
 
-    return LocalExecutor(repo)
+    return LocalExecutor(repo, parallel=slots > 1)
 
 
 def check_installed() -> None:

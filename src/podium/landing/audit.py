@@ -159,14 +159,22 @@ def screens(against: Against, allow: Collection[str]) -> bool:
     return rule != "allow" and "remove-tests" not in allow and collect_argv(against) is not None
 
 
-def screen(tree: Path, against: Against, allow: Collection[str], timeout: float) -> CheckResult:
+def screen(
+    tree: Path,
+    against: Against,
+    allow: Collection[str],
+    timeout: float,
+    now: frozenset[str] | None = None,
+) -> CheckResult:
     """`remove-tests` for a tree about to land (checked out at `tree`) against the target it
     lands on (`against.base`): the tests the target collects that this tree does not. Its own
-    collection is kept as the base of the next tree to land on it."""
+    ids (`now`, when the gate's run gave them: `collecting_gate`) are kept as the base of the
+    next tree to land on it."""
     argv = collect_argv(against)
     assert argv is not None, "screen() runs only when screens() says so"
     before = base_ids(against, argv, timeout)
-    now = collect(argv, tree, timeout)
+    if now is None:
+        now = collect(argv, tree, timeout)
     _keep((str(against.repo), git.out(tree, "rev-parse", "HEAD^{tree}"), tuple(argv)), now)
     found = _gone(tree, against.base, before, now)
     fail, warn = evasions.judge(found, against.config.janitor.policy, allow)
@@ -203,6 +211,14 @@ def untested(
         return []
     ran = measured.executed
     return [f for c in code for f in evasions.untested(c, ran.get(c.path, frozenset()))]
+
+
+def collecting_gate(against: Against) -> str | None:
+    """The gate whose own run can list the ids `collect_argv` lists (`testids`): the first
+    pytest gate, unless `[janitor] collect` says how to list them."""
+    if against.config.janitor.collect:
+        return None
+    return next((gate for gate in against.gates if gates.is_pytest(gate)), None)
 
 
 def collect_argv(against: Against) -> list[str] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,9 +25,11 @@ class Captured:
     output: str  # stdout and stderr; the reason when it could not run
 
 
-def capture(argv: Sequence[str], cwd: Path, timeout: float) -> Captured:
-    """Run argv in cwd with stdin from /dev/null and keep what it printed."""
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+def capture(
+    argv: Sequence[str], cwd: Path, timeout: float, env: Mapping[str, str] | None = None
+) -> Captured:
+    """Run argv in cwd (in `env`, else ours) with stdin from /dev/null; keep what it printed."""
+    env = {**(os.environ if env is None else env), "PYTHONDONTWRITEBYTECODE": "1"}
     try:
         proc = subprocess.run(
             list(argv),
@@ -47,7 +49,9 @@ def capture(argv: Sequence[str], cwd: Path, timeout: float) -> Captured:
     return Captured(proc.returncode, proc.stdout + proc.stderr)
 
 
-def run_command(name: str, command: str, cwd: Path, timeout: float) -> CheckResult:
+def run_command(
+    name: str, command: str, cwd: Path, timeout: float, env: Mapping[str, str] | None = None
+) -> CheckResult:
     """Run a command line and keep the tail of its output."""
     try:
         argv = shlex.split(command)
@@ -55,7 +59,7 @@ def run_command(name: str, command: str, cwd: Path, timeout: float) -> CheckResu
         return CheckResult(name, False, f"cannot parse {command!r}: {exc}")
     if not argv:
         return CheckResult(name, False, "empty command")
-    done = capture(argv, cwd, timeout)
+    done = capture(argv, cwd, timeout, env)
     if done.code is None:
         return CheckResult(name, False, done.output)
     if done.code == 0:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from podium.config import Compare
+from podium.landing import testids
 from podium.landing.commands import CheckResult, run_command
 
 UNVERIFIED = "not verified (failing on the baseline)"
@@ -42,15 +43,19 @@ def mode(gate: str, compare: Compare) -> Compare:
     return "pytest" if is_pytest(gate) else "exit"
 
 
-def run_gate(gate: str, cwd: Path, timeout: float, compare: Compare = "auto") -> GateRun:
-    """Run one gate; for pytest, also collect the ids of the failing tests."""
-    if mode(gate, compare) != "pytest":
-        result = run_command(f"gate `{gate}`", gate, cwd, timeout)
-        return GateRun(result, _exit_of(result), None)
-    with tempfile.TemporaryDirectory(prefix="podium-junit-") as tmp:
+def run_gate(
+    gate: str, cwd: Path, timeout: float, compare: Compare = "auto", ids: Path | None = None
+) -> GateRun:
+    """Run one gate; for pytest, also collect the ids of the failing tests, and with `ids`
+    have it write the ids of the tests it collected there (`testids`)."""
+    with tempfile.TemporaryDirectory(prefix="podium-gate-") as tmp:
+        env = testids.gate_env(Path(tmp), ids) if ids is not None else None
+        if mode(gate, compare) != "pytest":
+            result = run_command(f"gate `{gate}`", gate, cwd, timeout, env)
+            return GateRun(result, _exit_of(result), None)
         xml = Path(tmp) / "junit.xml"
         command = f"{gate} --junitxml={shlex.quote(str(xml))}"
-        result = run_command(f"gate `{gate}`", command, cwd, timeout)
+        result = run_command(f"gate `{gate}`", command, cwd, timeout, env)
         result = CheckResult(f"gate `{gate}`", result.ok, result.detail)
         return GateRun(result, _exit_of(result), failing_tests(xml))
 

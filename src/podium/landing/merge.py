@@ -4,15 +4,16 @@ move the target with compare-and-swap. The target never points at an untested tr
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Collection, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from podium import git
 from podium.config import Config
-from podium.landing import audit
+from podium.landing import audit, testids
 from podium.landing.commands import CheckResult
 from podium.landing.gates import GateRun, no_worse, run_gate, unverified
 from podium.runs import faults
@@ -127,10 +128,7 @@ def land(ctx: MergeContext, combined: Combined) -> MergeOutcome:
         return MergeOutcome("merged", commit=combined.old, detail="already in the target")
     new = git.commit_tree(ctx.repo, combined.tree, [combined.old], batch_message(combined.members))
     faults.point("merge-commit-made")
-    with ThreadPoolExecutor(max_workers=1) as pool:  # the screen beside the gates
-        screening = screen_tree(ctx, combined, new, pool)
-        results = gate_tree(ctx, combined.tree, new, checked_out=screening is not None)
-        screened = screening.result() if screening is not None else None
+    screened, results = screen_and_gate(ctx, combined, new)
     if screened is not None and not screened.ok:
         detail = f"{screened.name}: {screened.detail}"
         return MergeOutcome("gates_failed", detail=detail, gates=(screened,))
@@ -158,27 +156,44 @@ def merge_commit(ctx: MergeContext, commit: str, message: str) -> MergeOutcome:
     return land(ctx, combined)
 
 
-def screen_tree(
-    ctx: MergeContext, combined: Combined, new: str, pool: ThreadPoolExecutor
-) -> Future[CheckResult] | None:
-    """The batch may not lose tests the target collects (`remove-tests`, judged on the tree
-    about to land; a member alone is judged with its task's `allow`): checks `new` out in the
-    gate directory and starts the collection there, read-only, in `pool`. None when there is
-    nothing to screen; the gate directory is then left as it was."""
+def screen_and_gate(
+    ctx: MergeContext, combined: Combined, new: str
+) -> tuple[CheckResult | None, list[CheckResult]]:
+    """The screen and the gates of the tree about to land (`new`, checked out in the gate
+    directory). The batch may not lose tests the target collects (`remove-tests`, judged on
+    that tree; a member alone is judged with its task's `allow`). The tree's test ids come
+    from the pytest gate's own run when it runs (`testids`), else from a collection beside
+    the gates. The screen's result is None when there is nothing to screen."""
+    assert combined.tree is not None
     against = audit.Against(ctx.repo, combined.old, tuple(ctx.gates), ctx.config)
     allows = [set(ctx.allows(m.key)) for m in combined.members]
     allow = set.intersection(*allows) if allows else set()
     if not audit.screens(against, allow):
-        return None
+        return None, gate_tree(ctx, combined.tree, new)
     prepare_gate_dir(ctx, new)
-    return pool.submit(audit.screen, ctx.gate_dir, against, allow, ctx.config.wall_timeout)
+    timeout = ctx.config.wall_timeout
+    gate = audit.collecting_gate(against)
+    if gate is not None and combined.tree not in ctx.passed_trees:
+        with tempfile.TemporaryDirectory(prefix="podium-ids-") as tmp:
+            out = Path(tmp) / "ids"
+            results = gate_tree(ctx, combined.tree, new, checked_out=True, ids=(gate, out))
+            now = testids.read(out)  # None: the gate did not get to write them
+        return audit.screen(ctx.gate_dir, against, allow, timeout, now), results
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the collection beside the gates
+        screening = pool.submit(audit.screen, ctx.gate_dir, against, allow, timeout)
+        results = gate_tree(ctx, combined.tree, new, checked_out=True)
+        return screening.result(), results
 
 
 def gate_tree(
-    ctx: MergeContext, tree: str, commit: str, checked_out: bool = False
+    ctx: MergeContext,
+    tree: str,
+    commit: str,
+    checked_out: bool = False,
+    ids: tuple[str, Path] | None = None,
 ) -> list[CheckResult]:
     """Run the gates on a checkout of `commit` (made already when `checked_out`), unless this
-    very tree already passed.
+    very tree already passed; `ids`: (gate, file) the gate writes its collected test ids to.
 
     Judged against the baseline: a gate failing there only blocks what makes it worse.
     """
@@ -190,7 +205,8 @@ def gate_tree(
     results = []
     for gate in ctx.gates:
         compare = ctx.config.compare.get(gate, ctx.config.baseline)
-        run = run_gate(gate, ctx.gate_dir, ctx.config.wall_timeout, compare)
+        out = ids[1] if ids is not None and ids[0] == gate else None
+        run = run_gate(gate, ctx.gate_dir, ctx.config.wall_timeout, compare, out)
         base = (ctx.baseline or {}).get(gate)
         results.append(no_worse(run, base, compare, gate))
         if not results[-1].ok:

@@ -113,7 +113,7 @@ def plan_goal(
         source = logs / f"answer-{n}.yaml"
         source.write_text(previous, encoding="utf-8")
         try:
-            plan = parse_plan(previous, _shown(repo, source), agents=registry.names())
+            plan = parse_plan(previous, _shown(repo, source), agents=registry.known())
         except PlanError as exc:
             errors = exc.errors
             continue

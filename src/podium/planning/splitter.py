@@ -76,7 +76,7 @@ def split_task(req: Ask, agent: str) -> Split:
         source.write_text(previous, encoding="utf-8")
         errors = validate(previous, str(source.relative_to(req.repo)), req.task)
         if not errors:
-            parts = parse_plan(previous, str(source), agents=registry.names()).tasks
+            parts = parse_plan(previous, str(source), agents=registry.known()).tasks
             return Split(parts, usage, logs)
     assert usage is not None
     why = (
@@ -89,7 +89,7 @@ def split_task(req: Ask, agent: str) -> Split:
 def validate(text: str, source: str, parent: Task) -> list[str]:
     """The validator's errors on an answer: as a plan, then as a split of `parent`."""
     try:
-        plan = parse_plan(text, source, agents=registry.names())
+        plan = parse_plan(text, source, agents=registry.known())
     except PlanError as exc:
         return exc.errors
     return [f"{source}: {line}" for line in split.problems(parent, plan.tasks)]

@@ -66,7 +66,7 @@ class Engine:
         self.book = Ledger(setup, store, report or (lambda *_: None), self.admission.quotas, clock)
         self.attempts = AttemptPhase(
             self.book,
-            executor or executor_for(setup.repo, setup.config),
+            executor or executor_for(setup.repo, setup.config, setup.max_parallel),
             reaper or Reaper(None),
             self.cancelled,
         )

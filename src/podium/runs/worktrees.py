@@ -56,13 +56,21 @@ def ignore_local_files(repo: Path, config: Config) -> None:
         exclude.write_text(text + sep + "\n".join(missing) + "\n")
 
 
-def create_worktree(repo: Path, path: Path, branch: str, base: str, config: Config) -> Worktree:
-    """A fresh checkout of `base` on a new branch, with the shared and copied files in place."""
+def create_worktree(
+    repo: Path, path: Path, branch: str, base: str, config: Config, parallel: bool = False
+) -> Worktree:
+    """A fresh checkout of `base` on a new branch, with the shared and copied files in place.
+
+    `parallel`: only git's admin folder is written under WORKTREE_LOCK, and the files are
+    checked out after it (one process more), so that other adds need not wait for them."""
     if path.exists():
         remove_worktree(repo, path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    lazy = ["--no-checkout"] if parallel else []
     with WORKTREE_LOCK:
-        git.run(repo, "worktree", "add", "--quiet", "-B", branch, str(path), base)
+        git.run(repo, "worktree", "add", "--quiet", *lazy, "-B", branch, str(path), base)
+    if parallel:  # the index and files from HEAD; touches no ref and no other worktree
+        git.run(path, "read-tree", "--reset", "-u", "HEAD")
     link_shared(repo, path, config)
     return Worktree(path, branch, base)
 
