@@ -219,9 +219,16 @@ def run(
 
 
 def _finish(repo: Path, run_id: str, as_json: bool) -> None:
+    import gc
+
     from podium import api
     from podium.ui import render
 
+    # The run is over and the process about to end: the collector need not walk everything
+    # once more on the way out (about 35 ms of a `podium run`'s exit). Not before the run:
+    # a frozen heap resets the collector's count of old objects, so full passes over what
+    # the run builds (a 10,000-task plan's state) come far more often.
+    gc.freeze()
     with api.reader(repo) as reader:
         record = reader.record(run_id)
     data = render.status_data(record)
